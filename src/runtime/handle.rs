@@ -1,0 +1,127 @@
+//! [`Handle`]: the `Send + Sync` way to reach a runtime from anywhere.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use super::context;
+use super::waker::{Header, Shared};
+use crate::task::{self, JoinHandle};
+
+/// A cheap, cloneable reference to a [`Runtime`](crate::Runtime) that any
+/// thread may hold: it spawns `Send` futures onto the runtime and stops
+/// [`run_forever`](crate::Runtime::run_forever).
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::new()?;
+/// let handle = rt.handle();
+/// let join = std::thread::spawn(move || handle.spawn(async { 2 + 2 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(rt.block_on(join).unwrap(), 4);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    /// The runtime's id, to spot calls made on its own thread.
+    runtime_id: u64,
+    /// The remote queue and the mio waker.
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("runtime_id", &self.runtime_id)
+            .finish()
+    }
+}
+
+impl Handle {
+    pub(crate) fn new(runtime_id: u64, shared: Arc<Shared>) -> Handle {
+        Handle { runtime_id, shared }
+    }
+
+    /// The handle of the runtime running on this thread.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime; use [`Handle::try_current`] to check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let handle = evloop::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 1 }).await.unwrap(), 1);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        let core = context::expect_current("Handle::current");
+        Handle::new(core.id, core.shared.clone())
+    }
+
+    /// The handle of the runtime running on this thread, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(evloop::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::with_current(|core| Handle::new(core.id, core.shared.clone()))
+    }
+
+    /// Spawns a `Send` future onto the runtime, from any thread.
+    ///
+    /// From the runtime's own thread this is as cheap as
+    /// [`spawn`](crate::spawn); from another thread the future goes through
+    /// the runtime's remote queue and wakes its loop. If the runtime is
+    /// gone, the future is dropped and the JoinHandle reports it cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { "spawned" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let home = context::with_current(|core| (core.id == self.runtime_id).then(|| core.clone()));
+        if let Some(core) = home.flatten() {
+            return core.spawn(future);
+        }
+        let header = Arc::new(Header::new(self.runtime_id, self.shared.clone()));
+        let (body, join) = task::harness::new(future, header.clone());
+        if let Err(body) = self.shared.spawn_remote(Box::pin(body), header) {
+            // The runtime is gone: dropping the body cancels the JoinHandle.
+            drop(body);
+        }
+        join
+    }
+
+    /// Makes [`run_forever`](crate::Runtime::run_forever) return; callable
+    /// from a task or from any thread. Tasks are not dropped: they wait in
+    /// the runtime for the next `block_on` or `run_forever`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// std::thread::spawn(move || handle.stop());
+    /// rt.run_forever(); // returns once the other thread called stop
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stop(&self) {
+        self.shared.request_stop();
+    }
+}

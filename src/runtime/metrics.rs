@@ -1,0 +1,67 @@
+//! Counters a user can read at any time through [`Runtime::metrics`].
+//!
+//! They are plain `Cell`s bumped by the loop: no atomics, no locks, nothing
+//! to switch on. Reading them copies them into a [`Metrics`] snapshot.
+//!
+//! [`Runtime::metrics`]: crate::Runtime::metrics
+
+use std::cell::Cell;
+
+/// A snapshot of a runtime's counters.
+///
+/// # Examples
+///
+/// ```
+/// let rt = evloop::Runtime::new()?;
+/// rt.block_on(async {
+///     evloop::spawn(async {}).await.unwrap();
+/// });
+/// let m = rt.metrics();
+/// assert_eq!(m.spawned_tasks, 1);
+/// assert_eq!(m.alive_tasks, 0);
+/// assert!(m.polls >= 1);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Tasks spawned since the runtime was built (local and remote).
+    pub spawned_tasks: u64,
+    /// Tasks spawned and not yet finished or dropped.
+    pub alive_tasks: usize,
+    /// Task polls (not counting `block_on`'s own future).
+    pub polls: u64,
+    /// Turns of the event loop.
+    pub ticks: u64,
+    /// Events returned by mio, the runtime's own wake-ups included.
+    pub io_events: u64,
+    /// Wakes that came from other threads, through the remote queue.
+    pub remote_wakes: u64,
+    /// Tasks spawned from other threads through a [`Handle`](crate::Handle).
+    pub remote_spawns: u64,
+}
+
+/// The live counters, owned by the loop.
+#[derive(Default)]
+pub(crate) struct MetricsCells {
+    pub(crate) spawned: Cell<u64>,
+    pub(crate) polls: Cell<u64>,
+    pub(crate) ticks: Cell<u64>,
+    pub(crate) io_events: Cell<u64>,
+    pub(crate) remote_wakes: Cell<u64>,
+    pub(crate) remote_spawns: Cell<u64>,
+}
+
+impl MetricsCells {
+    pub(crate) fn snapshot(&self, alive_tasks: usize) -> Metrics {
+        Metrics {
+            spawned_tasks: self.spawned.get(),
+            alive_tasks,
+            polls: self.polls.get(),
+            ticks: self.ticks.get(),
+            io_events: self.io_events.get(),
+            remote_wakes: self.remote_wakes.get(),
+            remote_spawns: self.remote_spawns.get(),
+        }
+    }
+}

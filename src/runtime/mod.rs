@@ -1,0 +1,241 @@
+//! The event loop: [`Runtime`], its [`Builder`] and its [`Handle`].
+//!
+//! A runtime is one thread's loop. [`Runtime::block_on`] drives a future to
+//! completion, running the tasks it spawns on the way; [`Runtime::run_forever`]
+//! runs tasks until [`Handle::stop`] is called. Both leave unfinished tasks
+//! in the runtime, where the next `block_on` finds them; dropping the runtime
+//! drops them.
+
+mod builder;
+pub(crate) mod context;
+mod handle;
+mod metrics;
+pub(crate) mod reactor;
+pub(crate) mod scheduler;
+pub(crate) mod waker;
+
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+pub use builder::{Builder, UnhandledPanic};
+pub(crate) use builder::Config;
+pub use handle::Handle;
+pub use metrics::Metrics;
+
+use crate::task::JoinHandle;
+use scheduler::{Core, MAIN_TASK};
+use waker::{Header, Shared};
+
+/// Source of runtime ids; 0 is never handed out.
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A single-threaded event loop with its tasks, timers and I/O sources.
+///
+/// A `Runtime` is `!Send`: its tasks need not be `Send`, so they must stay on
+/// the thread that runs them. To spawn from other threads, pass them a
+/// [`Handle`].
+///
+/// # Examples
+///
+/// ```
+/// use evloop::Runtime;
+///
+/// let rt = Runtime::new()?;
+/// let answer = rt.block_on(async {
+///     let task = evloop::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// It is not `Send`:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<evloop::Runtime>();
+/// ```
+pub struct Runtime {
+    /// The loop's state; shared (by `Rc`) with the thread-local context
+    /// while the loop runs.
+    core: Rc<Core>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("id", &self.core.id)
+            .field("metrics", &self.core.metrics())
+            .finish()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// Fails if the OS refuses a poller (for example, out of file
+    /// descriptors).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] for a runtime with other settings.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    fn from_config(config: Config) -> io::Result<Runtime> {
+        let (reactor, mio_waker) = reactor::Reactor::new()?;
+        let shared = Arc::new(Shared::new(mio_waker));
+        let id = NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed);
+        let core = Rc::new(Core::new(id, config, reactor, shared));
+        Ok(Runtime { core })
+    }
+
+    /// Runs `future` to completion on this thread, running every spawned
+    /// task on the way, and returns its output.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called while a runtime is already running on this thread
+    /// (from inside a task or another `block_on`): that would block the loop
+    /// that is running. `.await` the future there instead.
+    ///
+    /// Resumes a task's panic when the runtime was built with
+    /// [`UnhandledPanic::ShutdownRuntime`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { "done" }), "done");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter(self.core.clone());
+        let header = Header::new(self.core.id, self.core.shared.clone());
+        header.set_id(MAIN_TASK);
+        let waker = futures_task::waker(Arc::new(header));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        self.core.wake_main();
+        loop {
+            if self.core.take_main_woken() {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            self.core.tick();
+            self.resume_unhandled_panic();
+        }
+    }
+
+    /// Runs tasks until [`Handle::stop`] is called, from a task or from any
+    /// thread. A stop requested before this call makes it return at once.
+    ///
+    /// # Panics
+    ///
+    /// As [`block_on`](Runtime::block_on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// rt.spawn(async move {
+    ///     println!("hello from the loop");
+    ///     handle.stop();
+    /// });
+    /// rt.run_forever();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn run_forever(&self) {
+        let _enter = context::enter(self.core.clone());
+        while !self.core.shared.take_stop() {
+            self.core.tick();
+            self.resume_unhandled_panic();
+        }
+    }
+
+    fn resume_unhandled_panic(&self) {
+        if let Some(payload) = self.core.take_unhandled_panic() {
+            std::panic::resume_unwind(payload);
+        }
+    }
+
+    /// Spawns a task on this runtime. It starts running at the next
+    /// `block_on` or `run_forever` (or at once, if one is running).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let task = rt.spawn(async { 5 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn(future)
+    }
+
+    /// A [`Handle`]: `Send + Sync`, for spawning and stopping from anywhere.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.id, self.core.shared.clone())
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> Metrics {
+        self.core.metrics()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Drop every task inside this runtime's context, so that its sockets
+        // deregister from this reactor and its destructors may still spawn.
+        let _enter = context::enter_unchecked(self.core.clone());
+        self.core.shutdown();
+    }
+}
+
+/// Runs `future` to completion on a new [`Runtime`] and returns its output.
+///
+/// A shortcut for `Runtime::new()?.block_on(future)`; the runtime, and any
+/// task still running in it, is dropped before this returns.
+///
+/// # Panics
+///
+/// Panics if the OS refuses a poller, or if called inside a running runtime
+/// (see [`Runtime::block_on`]).
+///
+/// # Examples
+///
+/// ```
+/// let n = evloop::block_on(async {
+///     let a = evloop::spawn(async { 20 });
+///     let b = evloop::spawn(async { 22 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(n, 42);
+/// ```
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let rt = match Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => panic!("evloop::block_on: could not create a runtime: {e}"),
+    };
+    rt.block_on(future)
+}

@@ -1,0 +1,319 @@
+//! The task slab, the run queue and one tick of the loop.
+//!
+//! ```text
+//! tick():
+//!   1. run ready tasks    pop ids off the run queue, poll each task once;
+//!                         at most `event_interval` polls, so I/O is looked
+//!                         at regularly even when tasks keep waking each other
+//!   2. wait for events    timeout 0 if work is ready, else block
+//!   3. dispatch           readiness -> the wakers left in the reactor;
+//!                         remote queue -> schedule woken ids, insert spawns
+//! ```
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use futures_task::waker_ref;
+use slab::Slab;
+
+use super::metrics::{Metrics, MetricsCells};
+use super::reactor::Reactor;
+use super::waker::{Header, RemoteQueue, Shared};
+use super::{Config, UnhandledPanic};
+use crate::task::{self, JoinHandle};
+
+/// A task's future, type-erased; its output already went to the JoinHandle.
+pub(crate) type LocalFuture = Pin<Box<dyn Future<Output = ()>>>;
+/// A future spawned from another thread (so it had to be `Send`).
+pub(crate) type RemoteFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Where a task lives: its slab index, and the generation that tells this
+/// task apart from earlier and later occupants of the same slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskId {
+    /// Index into the task slab.
+    pub(crate) index: usize,
+    /// Unique per task for the life of the runtime (starts at 1; 0 means
+    /// "not in the slab yet").
+    pub(crate) generation: u64,
+}
+
+/// The id that stands for `block_on`'s own future, which is not in the slab.
+pub(crate) const MAIN_TASK: TaskId = TaskId {
+    index: usize::MAX,
+    generation: u64::MAX,
+};
+
+/// One slab slot.
+struct Task {
+    /// Tells this task apart from the slot's other occupants.
+    generation: u64,
+    /// In the run queue already: a second wake must not queue it twice.
+    scheduled: bool,
+    /// The future and its waker. `None` while the task is being polled: it is
+    /// moved out so that no borrow of the slab is held while user code runs
+    /// (user code spawns, wakes and drops other tasks).
+    body: Option<TaskBody>,
+}
+
+/// What the loop needs to poll a task.
+struct TaskBody {
+    future: LocalFuture,
+    header: Arc<Header>,
+}
+
+/// The single-threaded heart of a runtime. Only the loop's thread sees it:
+/// other threads go through [`Shared`].
+pub(crate) struct Core {
+    /// Tells runtimes apart, so a waker knows whether it is at home.
+    pub(crate) id: u64,
+    /// The builder's settings.
+    pub(crate) config: Config,
+    /// Every live task.
+    tasks: RefCell<Slab<Task>>,
+    /// Tasks woken and not yet polled, oldest first.
+    run_queue: RefCell<VecDeque<TaskId>>,
+    /// The next task generation.
+    next_generation: Cell<u64>,
+    /// `block_on`'s future was woken and must be polled.
+    main_woken: Cell<bool>,
+    /// The cross-thread part: remote queue, mio waker, stop flag.
+    pub(crate) shared: Arc<Shared>,
+    /// mio and the registered sources.
+    pub(crate) reactor: RefCell<Reactor>,
+    /// Buffers reused by every tick, so a tick does not allocate.
+    wake_buffer: RefCell<Vec<Waker>>,
+    remote_buffer: RefCell<RemoteQueue>,
+    /// Counters for `Runtime::metrics`.
+    pub(crate) metrics: MetricsCells,
+    /// A task's panic that `UnhandledPanic::ShutdownRuntime` sends to
+    /// `block_on` instead of the task's JoinHandle.
+    unhandled_panic: RefCell<Option<Box<dyn Any + Send>>>,
+}
+
+impl Core {
+    pub(crate) fn new(id: u64, config: Config, reactor: Reactor, shared: Arc<Shared>) -> Core {
+        Core {
+            id,
+            config,
+            tasks: RefCell::new(Slab::new()),
+            run_queue: RefCell::new(VecDeque::new()),
+            next_generation: Cell::new(1),
+            main_woken: Cell::new(false),
+            shared,
+            reactor: RefCell::new(reactor),
+            wake_buffer: RefCell::new(Vec::new()),
+            remote_buffer: RefCell::new(RemoteQueue::default()),
+            metrics: MetricsCells::default(),
+            unhandled_panic: RefCell::new(None),
+        }
+    }
+
+    /// Spawns a future onto this runtime from the loop's own thread.
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let header = Arc::new(Header::new(self.id, self.shared.clone()));
+        let (body, join) = task::harness::new(future, header.clone());
+        self.insert(Box::pin(body), header);
+        join
+    }
+
+    /// Puts a task in the slab and schedules its first poll.
+    fn insert(&self, future: LocalFuture, header: Arc<Header>) {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        let id = {
+            let mut tasks = self.tasks.borrow_mut();
+            let entry = tasks.vacant_entry();
+            let id = TaskId {
+                index: entry.key(),
+                generation,
+            };
+            header.set_id(id);
+            entry.insert(Task {
+                generation,
+                scheduled: true,
+                body: Some(TaskBody { future, header }),
+            });
+            id
+        };
+        self.run_queue.borrow_mut().push_back(id);
+        self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+    }
+
+    /// Queues a woken task, once. Called by wakers on the loop's thread.
+    pub(crate) fn schedule(&self, id: TaskId) {
+        if id == MAIN_TASK {
+            self.main_woken.set(true);
+            return;
+        }
+        if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
+            if task.generation == id.generation && !task.scheduled {
+                task.scheduled = true;
+                self.run_queue.borrow_mut().push_back(id);
+            }
+        }
+    }
+
+    /// Takes the "main future was woken" flag (for `block_on`).
+    pub(crate) fn take_main_woken(&self) -> bool {
+        self.main_woken.replace(false)
+    }
+
+    /// Marks the main future as woken (its first poll).
+    pub(crate) fn wake_main(&self) {
+        self.main_woken.set(true);
+    }
+
+    /// One turn of the loop: run ready tasks, wait for events, dispatch them.
+    pub(crate) fn tick(&self) {
+        self.metrics.ticks.set(self.metrics.ticks.get() + 1);
+        self.run_ready_tasks();
+        let timeout = if self.has_ready_work() {
+            // Work is waiting: just collect events that are already there.
+            Some(Duration::ZERO)
+        } else {
+            // Nothing to do until an event (or a remote wake) arrives.
+            None
+        };
+        self.wait_and_dispatch(timeout);
+    }
+
+    /// True if a poll is due without waiting for any event.
+    fn has_ready_work(&self) -> bool {
+        self.main_woken.get()
+            || !self.run_queue.borrow().is_empty()
+            || self.unhandled_panic.borrow().is_some()
+    }
+
+    /// Polls up to `event_interval` tasks from the run queue.
+    fn run_ready_tasks(&self) {
+        for _ in 0..self.config.event_interval {
+            let Some(id) = self.run_queue.borrow_mut().pop_front() else {
+                return;
+            };
+            let body = match self.tasks.borrow_mut().get_mut(id.index) {
+                Some(task) if task.generation == id.generation => {
+                    task.scheduled = false;
+                    task.body.take()
+                }
+                // Finished (and maybe replaced) since it was queued.
+                _ => None,
+            };
+            if let Some(body) = body {
+                self.poll_task(id, body);
+            }
+            if self.unhandled_panic.borrow().is_some() {
+                return;
+            }
+        }
+    }
+
+    /// Polls one task, then puts it back or removes it.
+    fn poll_task(&self, id: TaskId, mut body: TaskBody) {
+        self.metrics.polls.set(self.metrics.polls.get() + 1);
+        let waker = waker_ref(&body.header);
+        let mut cx = Context::from_waker(&waker);
+        // The harness catches panics, so this never unwinds into the loop.
+        let done = body.future.as_mut().poll(&mut cx).is_ready();
+        if done {
+            self.tasks.borrow_mut().remove(id.index);
+            // `body` drops here, after the slab borrow ended.
+        } else {
+            self.tasks.borrow_mut()[id.index].body = Some(body);
+        }
+    }
+
+    /// Waits on mio (at most `timeout`), then wakes what the events released
+    /// and takes in what other threads sent.
+    fn wait_and_dispatch(&self, timeout: Option<Duration>) {
+        let mut wakers = std::mem::take(&mut *self.wake_buffer.borrow_mut());
+        let events = self
+            .reactor
+            .borrow_mut()
+            .poll(timeout, &mut wakers)
+            .unwrap_or_else(|e| panic!("evloop: waiting for I/O events failed: {e}"));
+        self.metrics
+            .io_events
+            .set(self.metrics.io_events.get() + events as u64);
+        // The reactor is no longer borrowed: a woken task may use it again.
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        *self.wake_buffer.borrow_mut() = wakers;
+        self.drain_remote();
+    }
+
+    /// Schedules tasks woken from other threads and inserts their spawns.
+    fn drain_remote(&self) {
+        let mut remote = std::mem::take(&mut *self.remote_buffer.borrow_mut());
+        if self.shared.drain_into(&mut remote) {
+            let wakes = remote.wakes.len() as u64;
+            let spawns = remote.spawns.len() as u64;
+            self.metrics
+                .remote_wakes
+                .set(self.metrics.remote_wakes.get() + wakes);
+            self.metrics
+                .remote_spawns
+                .set(self.metrics.remote_spawns.get() + spawns);
+            for id in remote.wakes.drain(..) {
+                self.schedule(id);
+            }
+            for (future, header) in remote.spawns.drain(..) {
+                self.insert(future, header);
+            }
+        }
+        *self.remote_buffer.borrow_mut() = remote;
+    }
+
+    /// Decides what a task's panic does: `Some(payload)` goes to the task's
+    /// JoinHandle; `None` means the runtime took it to resume in `block_on`.
+    pub(crate) fn on_task_panic(
+        &self,
+        payload: Box<dyn Any + Send>,
+    ) -> Option<Box<dyn Any + Send>> {
+        match self.config.unhandled_panic {
+            UnhandledPanic::Ignore => Some(payload),
+            UnhandledPanic::ShutdownRuntime => {
+                self.unhandled_panic.borrow_mut().get_or_insert(payload);
+                None
+            }
+        }
+    }
+
+    /// A panic `ShutdownRuntime` wants resumed, if any.
+    pub(crate) fn take_unhandled_panic(&self) -> Option<Box<dyn Any + Send>> {
+        self.unhandled_panic.borrow_mut().take()
+    }
+
+    /// Drops every task (inside this runtime's context) and closes the remote
+    /// queue. Loops because a task's destructor may spawn or wake others.
+    pub(crate) fn shutdown(&self) {
+        loop {
+            let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
+            self.run_queue.borrow_mut().clear();
+            if tasks.is_empty() {
+                break;
+            }
+            // Dropped outside the borrow: a destructor may touch the runtime.
+            drop(tasks);
+        }
+        let leftovers = self.shared.close();
+        drop(leftovers);
+        self.remote_buffer.borrow_mut().spawns.clear();
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn metrics(&self) -> Metrics {
+        self.metrics.snapshot(self.tasks.borrow().len())
+    }
+}

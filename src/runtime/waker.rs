@@ -1,0 +1,211 @@
+//! How a wake-up travels from a `Waker` back to the run queue.
+//!
+//! Every task owns one [`Header`], an `Arc` that futures-task's [`ArcWake`]
+//! turns into a `std::task::Waker` without any `unsafe`. Waking it takes one
+//! of two paths:
+//!
+//! ```text
+//!   waker.wake() on the loop's thread          waker.wake() on another thread
+//!            |                                            |
+//!   thread-local CURRENT is our runtime?      lock Shared.remote, push the id
+//!            | yes                                        |
+//!   Core::schedule(id): flag + push_back      first since the last drain?
+//!   (no lock, no allocation)                              | yes
+//!                                             mio::Waker::wake() (eventfd)
+//!                                                         |
+//!                                  the loop wakes, drains the queue, schedules
+//! ```
+//!
+//! A wake never polls anything itself: it only queues the task id, and the
+//! loop polls the task later, from the top of its own stack.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures_task::ArcWake;
+
+use super::context;
+use super::scheduler::{RemoteFuture, TaskId};
+
+/// The `Send + Sync` half of a task: what its waker needs to find it again.
+pub(crate) struct Header {
+    /// Which runtime owns the task; compared with the thread's current
+    /// runtime to choose the local (lock-free) or the remote path.
+    runtime_id: u64,
+    /// Slab index of the task. Written once, before the task can be polled.
+    index: AtomicUsize,
+    /// The task's generation: 0 until the task is in the slab (a wake before
+    /// that is dropped: inserting the task schedules it anyway). A reused slab
+    /// slot gets a new generation, so a stale waker never wakes its new
+    /// occupant.
+    generation: AtomicU64,
+    /// The runtime's cross-thread part, for wakes from other threads.
+    shared: Arc<Shared>,
+}
+
+impl Header {
+    /// A header for a task that does not have a slab slot yet.
+    pub(crate) fn new(runtime_id: u64, shared: Arc<Shared>) -> Header {
+        Header {
+            runtime_id,
+            index: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
+            shared,
+        }
+    }
+
+    /// Records where the task lives; called once, when it enters the slab.
+    pub(crate) fn set_id(&self, id: TaskId) {
+        self.index.store(id.index, Ordering::Relaxed);
+        // SeqCst pairs with `JoinHandle::abort`: either abort sees the id and
+        // wakes the task, or the task's first poll sees the abort flag.
+        self.generation.store(id.generation, Ordering::SeqCst);
+    }
+
+    fn id(&self) -> Option<TaskId> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        (generation != 0).then(|| TaskId {
+            index: self.index.load(Ordering::Relaxed),
+            generation,
+        })
+    }
+}
+
+impl ArcWake for Header {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        let Some(id) = arc_self.id() else { return };
+        let local = context::with_current(|core| {
+            // The fast path: our runtime is running on this very thread.
+            if core.id == arc_self.runtime_id {
+                core.schedule(id);
+                true
+            } else {
+                false
+            }
+        });
+        if local != Some(true) {
+            arc_self.shared.wake_remote(id);
+        }
+    }
+}
+
+/// The part of a runtime that other threads may touch: a mutex-protected
+/// queue of wake-ups and spawned futures, and the `mio::Waker` that
+/// interrupts the loop's `epoll_wait`.
+pub(crate) struct Shared {
+    /// Wakes and spawns from other threads, drained by the loop.
+    remote: Mutex<RemoteQueue>,
+    /// Set by the first remote push after a drain; only that push pays for
+    /// the `mio::Waker` syscall.
+    notified: AtomicBool,
+    /// Set by `Handle::stop`; `run_forever` returns when it sees it.
+    stop: AtomicBool,
+    /// Interrupts the loop's wait on mio (an eventfd on Linux).
+    waker: mio::Waker,
+}
+
+/// What other threads hand to the loop.
+#[derive(Default)]
+pub(crate) struct RemoteQueue {
+    /// Tasks woken from other threads.
+    pub(crate) wakes: Vec<TaskId>,
+    /// `Send` futures spawned through a `Handle` from other threads.
+    pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>)>,
+    /// The runtime is gone: pushes are refused, so nothing accumulates.
+    closed: bool,
+}
+
+impl Shared {
+    pub(crate) fn new(waker: mio::Waker) -> Shared {
+        Shared {
+            remote: Mutex::new(RemoteQueue::default()),
+            notified: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            waker,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RemoteQueue> {
+        // No user code runs under this lock, so poisoning cannot happen; if
+        // it somehow did, the queue is still consistent.
+        self.remote.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a wake from a thread that is not running the loop.
+    fn wake_remote(&self, id: TaskId) {
+        {
+            let mut queue = self.lock();
+            if queue.closed {
+                return;
+            }
+            queue.wakes.push(id);
+        }
+        self.notify();
+    }
+
+    /// Queues a spawned future for the loop. Gives the future back if the
+    /// runtime is gone, so the caller can drop it outside the lock.
+    pub(crate) fn spawn_remote(
+        &self,
+        future: RemoteFuture,
+        header: Arc<Header>,
+    ) -> Result<(), RemoteFuture> {
+        {
+            let mut queue = self.lock();
+            if queue.closed {
+                return Err(future);
+            }
+            queue.spawns.push((future, header));
+        }
+        self.notify();
+        Ok(())
+    }
+
+    /// Interrupts the loop's wait, once per drain.
+    fn notify(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // Failing to write the eventfd means the fd is gone with the
+            // runtime; there is nobody left to wake.
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Swaps the remote queue with `into` (an empty queue whose buffers the
+    /// loop reuses), if anything was pushed since the last drain.
+    pub(crate) fn drain_into(&self, into: &mut RemoteQueue) -> bool {
+        if !self.notified.load(Ordering::Acquire) {
+            return false;
+        }
+        // Clear the flag before taking the queue: a push after this point
+        // notifies again, so it is never stranded.
+        self.notified.store(false, Ordering::Release);
+        let mut queue = self.lock();
+        std::mem::swap(&mut queue.wakes, &mut into.wakes);
+        std::mem::swap(&mut queue.spawns, &mut into.spawns);
+        true
+    }
+
+    /// Refuses further pushes and returns what is still queued, to be dropped
+    /// by the caller outside the lock.
+    pub(crate) fn close(&self) -> RemoteQueue {
+        let mut queue = self.lock();
+        queue.closed = true;
+        RemoteQueue {
+            wakes: std::mem::take(&mut queue.wakes),
+            spawns: std::mem::take(&mut queue.spawns),
+            closed: true,
+        }
+    }
+
+    /// Asks `run_forever` to return; callable from any thread.
+    pub(crate) fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.notified.store(true, Ordering::Release);
+        let _ = self.waker.wake();
+    }
+
+    /// Consumes a pending stop request.
+    pub(crate) fn take_stop(&self) -> bool {
+        self.stop.swap(false, Ordering::AcqRel)
+    }
+}

@@ -1,0 +1,185 @@
+//! [`JoinHandle`]: awaits a task's output; the [`JoinCell`] it shares with
+//! the task's harness.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use futures_task::ArcWake;
+
+use super::JoinError;
+use crate::runtime::waker::Header;
+
+/// Where a task's output waits for its JoinHandle. A mutex, because the
+/// JoinHandle of a `Send` output may be awaited on another thread; it is
+/// taken twice per task, never contended in single-threaded use.
+pub(crate) struct JoinCell<T> {
+    /// Set by `abort`; the harness checks it before every poll.
+    aborted: AtomicBool,
+    state: Mutex<JoinState<T>>,
+}
+
+struct JoinState<T> {
+    /// The output, until the JoinHandle takes it.
+    result: Option<Result<T, JoinError>>,
+    /// The task completed (even if its output was taken or dropped since).
+    finished: bool,
+    /// The JoinHandle was dropped: nobody will take the output, so it is
+    /// dropped as soon as the task completes.
+    detached: bool,
+    /// The task awaiting the JoinHandle.
+    waker: Option<Waker>,
+}
+
+impl<T> JoinCell<T> {
+    pub(crate) fn new() -> JoinCell<T> {
+        JoinCell {
+            aborted: AtomicBool::new(false),
+            state: Mutex::new(JoinState {
+                result: None,
+                finished: false,
+                detached: false,
+                waker: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, JoinState<T>> {
+        // No user code runs under this lock (outputs and wakers are dropped
+        // and woken after it is released), so poisoning cannot happen.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+
+    /// Stores the task's result (once) and wakes the JoinHandle's task.
+    pub(crate) fn complete(&self, result: Result<T, JoinError>) {
+        let (waker, unwanted) = {
+            let mut state = self.lock();
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            if state.detached {
+                (None, Some(result))
+            } else {
+                state.result = Some(result);
+                (state.waker.take(), None)
+            }
+        };
+        drop(unwanted);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// An owned permission to await a spawned task's output.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked
+/// or was cancelled ([`abort`](JoinHandle::abort), or its runtime dropped).
+/// Dropping it *detaches* the task: it runs on, and its output is dropped.
+/// It is `Send` when the output is, so the output of a task spawned through a
+/// [`Handle`](crate::Handle) can be awaited on another thread.
+///
+/// # Examples
+///
+/// ```
+/// evloop::block_on(async {
+///     let handle = evloop::spawn(async { "hi" });
+///     assert_eq!(handle.await.unwrap(), "hi");
+/// });
+/// ```
+pub struct JoinHandle<T> {
+    /// The task's waker half, to wake it when aborting.
+    header: Arc<Header>,
+    /// Where the output arrives.
+    cell: Arc<JoinCell<T>>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(header: Arc<Header>, cell: Arc<JoinCell<T>>) -> JoinHandle<T> {
+        JoinHandle { header, cell }
+    }
+
+    /// Cancels the task: it is not polled again, its future is dropped on
+    /// the loop's thread at its next turn, and awaiting this handle gives a
+    /// cancelled [`JoinError`]. Aborting a finished task does nothing. Works
+    /// from any thread, before the task's first poll too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let handle = evloop::spawn(std::future::pending::<()>());
+    ///     handle.abort();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort(&self) {
+        self.cell.aborted.store(true, Ordering::SeqCst);
+        ArcWake::wake_by_ref(&self.header);
+    }
+
+    /// True once the task completed, was cancelled or panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let handle = evloop::spawn(async {});
+    ///     assert!(!handle.is_finished());
+    ///     evloop::task::yield_now().await;
+    ///     assert!(handle.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.cell.lock().finished
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let old_waker = {
+            let mut state = self.cell.lock();
+            if let Some(result) = state.result.take() {
+                return Poll::Ready(result);
+            }
+            if state.finished {
+                panic!("JoinHandle polled after it returned its result");
+            }
+            match &state.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                _ => state.waker.replace(cx.waker().clone()),
+            }
+        };
+        drop(old_waker);
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let (output, waker) = {
+            let mut state = self.cell.lock();
+            state.detached = true;
+            (state.result.take(), state.waker.take())
+        };
+        drop((output, waker));
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
