@@ -95,10 +95,6 @@ pub(crate) struct Core {
     /// A task's panic that `UnhandledPanic::ShutdownRuntime` sends to
     /// `block_on` instead of the task's JoinHandle.
     unhandled_panic: RefCell<Option<Box<dyn Any + Send>>>,
-    /// Blocking-pool jobs started from this runtime and not yet finished.
-    /// While any runs, a paused clock must not jump to the next timer: the
-    /// job's result is progress the clock cannot see.
-    pub(crate) blocking_jobs: Cell<usize>,
 }
 
 impl Core {
@@ -116,7 +112,6 @@ impl Core {
             remote_buffer: RefCell::new(RemoteQueue::default()),
             metrics: MetricsCells::default(),
             unhandled_panic: RefCell::new(None),
-            blocking_jobs: Cell::new(0),
         }
     }
 

@@ -102,6 +102,11 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     /// Interrupts the loop's wait on mio (an eventfd on Linux).
     waker: mio::Waker,
+    /// Blocking-pool jobs started from this runtime and not yet finished.
+    /// While any runs, a paused clock must not jump to the next timer: the
+    /// job's result is progress the clock cannot see. Pool threads decrement
+    /// it, so it is atomic.
+    blocking_jobs: AtomicUsize,
 }
 
 /// What other threads hand to the loop.
@@ -122,7 +127,28 @@ impl Shared {
             notified: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             waker,
+            blocking_jobs: AtomicUsize::new(0),
         }
+    }
+
+    /// Counts a blocking job as started (call on the loop's thread, before
+    /// handing the job to the pool).
+    #[allow(dead_code)] // used by the blocking pool
+    pub(crate) fn blocking_job_started(&self) {
+        self.blocking_jobs.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts a blocking job as finished (call on the pool thread, before
+    /// waking the task that awaits the result).
+    #[allow(dead_code)] // used by the blocking pool
+    pub(crate) fn blocking_job_finished(&self) {
+        self.blocking_jobs.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// True while a blocking job started from this runtime is running.
+    #[allow(dead_code)] // used by the paused clock
+    pub(crate) fn blocking_jobs_in_flight(&self) -> bool {
+        self.blocking_jobs.load(Ordering::SeqCst) > 0
     }
 
     fn lock(&self) -> MutexGuard<'_, RemoteQueue> {
