@@ -317,3 +317,114 @@ impl Core {
         self.metrics.snapshot(self.tasks.borrow().len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    use super::*;
+    use crate::Runtime;
+
+    /// A task that counts its polls and stays pending until told otherwise.
+    fn counting_task(polls: Rc<Cell<u32>>, finish: Rc<Cell<bool>>) -> impl Future<Output = ()> {
+        std::future::poll_fn(move |_| {
+            polls.set(polls.get() + 1);
+            if finish.get() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+
+    fn core_of(rt: &Runtime) -> &Core {
+        &rt.core
+    }
+
+    #[test]
+    fn generations_are_unique_and_start_at_one() {
+        let rt = Runtime::new().unwrap();
+        let core = core_of(&rt);
+        let first = core.next_generation.get();
+        drop(rt.spawn(async {}));
+        drop(rt.spawn(async {}));
+        assert_eq!(first, 1);
+        assert_eq!(core.next_generation.get(), 3);
+    }
+
+    #[test]
+    fn a_spawned_task_is_queued_once() {
+        let rt = Runtime::new().unwrap();
+        let core = core_of(&rt);
+        let _join = rt.spawn(async {});
+        let id = core.run_queue.borrow()[0];
+        core.schedule(id);
+        core.schedule(id);
+        assert_eq!(core.run_queue.borrow().len(), 1);
+    }
+
+    #[test]
+    fn waking_twice_before_the_poll_queues_once() {
+        let rt = Runtime::new().unwrap();
+        let core = core_of(&rt);
+        let polls = Rc::new(Cell::new(0));
+        let finish = Rc::new(Cell::new(false));
+        let _join = rt.spawn(counting_task(polls.clone(), finish.clone()));
+        let id = core.run_queue.borrow()[0];
+        core.run_ready_tasks();
+        assert_eq!(polls.get(), 1);
+        assert!(core.run_queue.borrow().is_empty());
+        core.schedule(id);
+        core.schedule(id);
+        assert_eq!(core.run_queue.borrow().len(), 1);
+        core.run_ready_tasks();
+        assert_eq!(polls.get(), 2);
+    }
+
+    #[test]
+    fn a_stale_id_never_reaches_the_slots_next_occupant() {
+        let rt = Runtime::new().unwrap();
+        let core = core_of(&rt);
+        let _first = rt.spawn(async {});
+        let stale = core.run_queue.borrow()[0];
+        core.run_ready_tasks(); // completes and frees the slot
+        let polls = Rc::new(Cell::new(0));
+        let _second = rt.spawn(counting_task(polls.clone(), Rc::new(Cell::new(false))));
+        let fresh = core.run_queue.borrow()[0];
+        assert_eq!(fresh.index, stale.index, "the slab reuses the slot");
+        assert_ne!(fresh.generation, stale.generation);
+        core.run_ready_tasks();
+        assert_eq!(polls.get(), 1);
+        core.schedule(stale);
+        assert!(core.run_queue.borrow().is_empty(), "stale wake ignored");
+    }
+
+    #[test]
+    fn the_run_queue_is_fifo_and_bounded_by_event_interval() {
+        let rt = Runtime::builder().event_interval(2).build().unwrap();
+        let core = core_of(&rt);
+        let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+        for n in 0..3 {
+            let order = order.clone();
+            drop(rt.spawn(async move { order.borrow_mut().push(n) }));
+        }
+        core.run_ready_tasks();
+        assert_eq!(*order.borrow(), [0, 1], "two polls per batch");
+        core.run_ready_tasks();
+        assert_eq!(*order.borrow(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn finished_tasks_leave_the_slab() {
+        let rt = Runtime::new().unwrap();
+        let core = core_of(&rt);
+        for _ in 0..10 {
+            drop(rt.spawn(async {}));
+        }
+        assert_eq!(core.tasks.borrow().len(), 10);
+        core.run_ready_tasks();
+        assert_eq!(core.tasks.borrow().len(), 0);
+    }
+}
