@@ -32,13 +32,16 @@ where
 {
     let cell = Arc::new(JoinCell::new());
     let join = JoinHandle::new(header, cell.clone());
-    (run(future, cell), join)
+    // The guard is built here, not inside `run`: an async fn that was never
+    // polled has not run its first line, and a task dropped before its first
+    // poll (spawned onto a runtime that is gone) must still report.
+    (run(future, Completion { cell: Some(cell) }), join)
 }
 
-async fn run<F: Future>(future: F, cell: Arc<JoinCell<F::Output>>) {
-    // Declared first, so dropped last: if the task is dropped while pending,
-    // the user's future is gone before the JoinHandle hears "cancelled".
-    let completion = Completion { cell: Some(cell) };
+async fn run<F: Future>(future: F, completion: Completion<F::Output>) {
+    // Moved into a local declared after `completion`, so dropped before it:
+    // if the task is dropped while pending, the user's future is gone before
+    // the JoinHandle hears "cancelled".
     let mut future = pin!(Some(future));
     let result = poll_fn(|cx| {
         if completion.cell().is_aborted() {
@@ -85,7 +88,9 @@ struct Completion<T> {
 
 impl<T> Completion<T> {
     fn cell(&self) -> &JoinCell<T> {
-        self.cell.as_ref().expect("completion cell present until complete")
+        self.cell
+            .as_ref()
+            .expect("completion cell present until complete")
     }
 
     fn complete(mut self, result: Result<T, JoinError>) {
