@@ -100,3 +100,9 @@ pub mod task;
 
 pub use runtime::{block_on, Builder, Handle, Metrics, Runtime, UnhandledPanic};
 pub use task::spawn;
+
+// The README's Rust examples compile and run as doctests, so the first code a
+// newcomer reads cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
