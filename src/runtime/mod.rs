@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-pub use builder::{Builder, UnhandledPanic};
 pub(crate) use builder::Config;
+pub use builder::{Builder, UnhandledPanic};
 pub use handle::Handle;
 pub use metrics::Metrics;
 

@@ -97,7 +97,9 @@ impl Reactor {
     ) -> io::Result<usize> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
-        self.poll.registry().register(source, Token(key), interest)?;
+        self.poll
+            .registry()
+            .register(source, Token(key), interest)?;
         entry.insert(ScheduledIo::default());
         Ok(key)
     }

@@ -240,7 +240,10 @@ impl Semaphore {
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         let n = n as usize;
         Acquire::new(self, n).await?;
-        Ok(SemaphorePermit { sem: self, permits: n })
+        Ok(SemaphorePermit {
+            sem: self,
+            permits: n,
+        })
     }
 
     /// Takes one permit if one is free and nobody waits.
@@ -264,7 +267,10 @@ impl Semaphore {
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         let n = n as usize;
         self.try_take(n)?;
-        Ok(SemaphorePermit { sem: self, permits: n })
+        Ok(SemaphorePermit {
+            sem: self,
+            permits: n,
+        })
     }
 
     /// Waits for one permit of a shared semaphore and returns a permit that
@@ -302,14 +308,20 @@ impl Semaphore {
     ) -> Result<OwnedSemaphorePermit, AcquireError> {
         let n = n as usize;
         Acquire::new(&self, n).await?;
-        Ok(OwnedSemaphorePermit { sem: self, permits: n })
+        Ok(OwnedSemaphorePermit {
+            sem: self,
+            permits: n,
+        })
     }
 
     /// Takes one permit of a shared semaphore if one is free and nobody
     /// waits.
     pub fn try_acquire_owned(self: Rc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.try_take(1)?;
-        Ok(OwnedSemaphorePermit { sem: self, permits: 1 })
+        Ok(OwnedSemaphorePermit {
+            sem: self,
+            permits: 1,
+        })
     }
 
     /// The non-waiting path shared by every `try_acquire*`.

@@ -80,7 +80,9 @@ impl JoinError {
         let Repr::Panic(payload) = &self.repr else {
             return None;
         };
-        let payload = payload.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let payload = payload
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(s) = payload.downcast_ref::<&str>() {
             Some((*s).to_owned())
         } else {

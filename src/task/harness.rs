@@ -85,7 +85,9 @@ struct Completion<T> {
 
 impl<T> Completion<T> {
     fn cell(&self) -> &JoinCell<T> {
-        self.cell.as_ref().expect("completion cell present until complete")
+        self.cell
+            .as_ref()
+            .expect("completion cell present until complete")
     }
 
     fn complete(mut self, result: Result<T, JoinError>) {

@@ -304,6 +304,8 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("chan", &self.chan).finish()
+        f.debug_struct("Receiver")
+            .field("chan", &self.chan)
+            .finish()
     }
 }
