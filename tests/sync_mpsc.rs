@@ -334,3 +334,21 @@ fn errors_have_messages() {
         .push_str(&format!("{:?}", TrySendError::Full(vec![0u8])));
     assert_eq!(*log.borrow(), "Full(..)");
 }
+
+#[test]
+fn sender_closed_completes_when_the_receiver_closes() {
+    evloop::block_on(async {
+        let (tx, mut rx) = mpsc::channel::<u8>(1);
+        let (utx, urx) = mpsc::unbounded_channel::<u8>();
+        let watcher = evloop::spawn(async move {
+            tx.closed().await;
+            utx.closed().await;
+            tx.is_closed() && utx.is_closed()
+        });
+        evloop::task::yield_now().await; // the watcher now waits
+        assert!(!watcher.is_finished());
+        rx.close();
+        drop(urx);
+        assert!(watcher.await.unwrap());
+    });
+}

@@ -138,6 +138,27 @@ impl<T> Sender<T> {
         }
     }
 
+    /// Waits until the receiver closes or is dropped, so a producer can
+    /// stop making messages nobody will read.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only observes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let (tx, rx) = evloop::sync::mpsc::channel::<u8>(1);
+    ///     evloop::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub async fn closed(&self) {
+        self.chan.closed().await
+    }
+
     /// Whether the receiver closed or was dropped.
     pub fn is_closed(&self) -> bool {
         self.chan.is_closed()

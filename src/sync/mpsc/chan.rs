@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::TryRecvError;
-use crate::sync::Semaphore;
+use crate::sync::{Notify, Semaphore};
 
 /// One channel; senders and the receiver hold it in an `Rc`.
 pub(super) struct Chan<T> {
@@ -18,6 +18,8 @@ pub(super) struct Chan<T> {
     /// safe, all in `Semaphore`) before it pushes, the receiver gives one
     /// back per message it pops. `None` for an unbounded channel.
     slots: Option<Semaphore>,
+    /// Wakes the senders parked in `closed()` when the receiver closes.
+    rx_closed_notify: Notify,
 }
 
 /// The mutable part of a [`Chan`].
@@ -43,6 +45,7 @@ impl<T> Chan<T> {
                 rx_closed: false,
             }),
             slots: bound.map(Semaphore::new),
+            rx_closed_notify: Notify::new(),
         })
     }
 
@@ -177,6 +180,19 @@ impl<T> Chan<T> {
         self.state.borrow_mut().rx_closed = true;
         if let Some(slots) = &self.slots {
             slots.close();
+        }
+        self.rx_closed_notify.notify_waiters();
+    }
+
+    /// Waits until the receiver closes or drops.
+    pub(super) async fn closed(&self) {
+        loop {
+            // Created before the check, so a close in between still wakes it.
+            let notified = self.rx_closed_notify.notified();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
         }
     }
 

@@ -50,6 +50,27 @@ impl<T> UnboundedSender<T> {
         self.chan.push(value).map_err(SendError)
     }
 
+    /// Waits until the receiver closes or is dropped, so a producer can
+    /// stop making messages nobody will read.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it only observes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let (tx, rx) = evloop::sync::mpsc::unbounded_channel::<u8>();
+    ///     evloop::spawn(async move { drop(rx) });
+    ///     tx.closed().await;
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub async fn closed(&self) {
+        self.chan.closed().await
+    }
+
     /// Whether the receiver closed or was dropped.
     pub fn is_closed(&self) -> bool {
         self.chan.is_closed()
