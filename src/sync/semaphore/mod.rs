@@ -3,11 +3,15 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+
+mod acquire;
+mod permit;
+
+pub(crate) use acquire::Acquire;
+pub use acquire::{AcquireError, TryAcquireError};
+pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 
 use super::wait_queue::WaitQueue;
 
@@ -347,179 +351,3 @@ impl fmt::Debug for Semaphore {
             .finish()
     }
 }
-
-/// The future under every `acquire*`: resolves once `n` permits are taken
-/// out of the semaphore (the caller wraps them in a permit type).
-#[derive(Debug)]
-pub(crate) struct Acquire<'a> {
-    /// The semaphore asked.
-    sem: &'a Semaphore,
-    /// How many permits are wanted.
-    n: usize,
-    /// The waiter slot, once queued; `None` before the first poll and after
-    /// completion, so `Drop` knows whether anything must be given back.
-    key: Option<usize>,
-}
-
-impl<'a> Acquire<'a> {
-    /// A future taking `n` permits from `sem`.
-    pub(crate) fn new(sem: &'a Semaphore, n: usize) -> Self {
-        Acquire { sem, n, key: None }
-    }
-}
-
-impl Future for Acquire<'_> {
-    type Output = Result<(), AcquireError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let mut state = this.sem.state.borrow_mut();
-        let Some(key) = this.key else {
-            // First poll: take the permits now if nobody is ahead of us.
-            if state.closed {
-                return Poll::Ready(Err(AcquireError(())));
-            }
-            if state.waiters.is_empty() && state.permits >= this.n {
-                state.permits -= this.n;
-                return Poll::Ready(Ok(()));
-            }
-            this.key = Some(state.waiters.push(Waiter::Waiting(this.n), cx.waker()));
-            return Poll::Pending;
-        };
-        match *state.waiters.state(key) {
-            Waiter::Waiting(_) => {
-                state.waiters.register(key, cx.waker());
-                Poll::Pending
-            }
-            Waiter::Granted(_) => {
-                state.waiters.remove(key);
-                this.key = None;
-                Poll::Ready(Ok(()))
-            }
-            Waiter::Closed => {
-                state.waiters.remove(key);
-                this.key = None;
-                Poll::Ready(Err(AcquireError(())))
-            }
-        }
-    }
-}
-
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let was = self.sem.state.borrow_mut().waiters.remove(key);
-        match was {
-            // Handed permits we will never use: pass them on.
-            Waiter::Granted(n) => self.sem.add_permits(n),
-            // Leaving the front may let the next waiter (asking for fewer) in.
-            Waiter::Waiting(_) => self.sem.serve_waiters(),
-            Waiter::Closed => {}
-        }
-    }
-}
-
-/// Permits borrowed from a [`Semaphore`]; dropping it gives them back.
-#[must_use = "dropping the permit releases it at once"]
-#[derive(Debug)]
-pub struct SemaphorePermit<'a> {
-    /// Where the permits go back to.
-    sem: &'a Semaphore,
-    /// How many permits this holds.
-    permits: usize,
-}
-
-impl SemaphorePermit<'_> {
-    /// Keeps the permits out of the semaphore for good.
-    ///
-    /// ```
-    /// let sem = evloop::sync::Semaphore::new(1);
-    /// sem.try_acquire().unwrap().forget();
-    /// assert_eq!(sem.available_permits(), 0);
-    /// ```
-    pub fn forget(mut self) {
-        self.permits = 0;
-    }
-
-    /// How many permits this holds.
-    pub fn num_permits(&self) -> usize {
-        self.permits
-    }
-}
-
-impl Drop for SemaphorePermit<'_> {
-    fn drop(&mut self) {
-        if self.permits > 0 {
-            self.sem.add_permits(self.permits);
-        }
-    }
-}
-
-/// Permits of an `Rc<Semaphore>`, from
-/// [`acquire_owned`](Semaphore::acquire_owned); dropping it gives them back.
-#[must_use = "dropping the permit releases it at once"]
-#[derive(Debug)]
-pub struct OwnedSemaphorePermit {
-    /// Where the permits go back to; owning it lets the permit move into
-    /// another task.
-    sem: Rc<Semaphore>,
-    /// How many permits this holds.
-    permits: usize,
-}
-
-impl OwnedSemaphorePermit {
-    /// Keeps the permits out of the semaphore for good.
-    pub fn forget(mut self) {
-        self.permits = 0;
-    }
-
-    /// How many permits this holds.
-    pub fn num_permits(&self) -> usize {
-        self.permits
-    }
-
-    /// The semaphore the permits came from.
-    pub fn semaphore(&self) -> &Rc<Semaphore> {
-        &self.sem
-    }
-}
-
-impl Drop for OwnedSemaphorePermit {
-    fn drop(&mut self) {
-        if self.permits > 0 {
-            self.sem.add_permits(self.permits);
-        }
-    }
-}
-
-/// Acquiring failed: the semaphore was closed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcquireError(());
-
-impl fmt::Display for AcquireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("semaphore closed")
-    }
-}
-
-impl std::error::Error for AcquireError {}
-
-/// Why a `try_acquire*` call took no permits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TryAcquireError {
-    /// The semaphore was closed.
-    Closed,
-    /// Not enough permits are free, or other tasks wait ahead.
-    NoPermits,
-}
-
-impl fmt::Display for TryAcquireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TryAcquireError::Closed => f.write_str("semaphore closed"),
-            TryAcquireError::NoPermits => f.write_str("no permits available"),
-        }
-    }
-}
-
-impl std::error::Error for TryAcquireError {}
