@@ -96,6 +96,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod runtime;
+pub mod sync;
 pub mod task;
 
 pub use runtime::{block_on, Builder, Handle, Metrics, Runtime, UnhandledPanic};
