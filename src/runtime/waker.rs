@@ -62,6 +62,17 @@ impl Header {
         self.generation.store(id.generation, Ordering::SeqCst);
     }
 
+    /// The runtime this header belongs to.
+    pub(crate) fn runtime_id(&self) -> u64 {
+        self.runtime_id
+    }
+
+    /// Makes a header nobody else holds ready for another task. `&mut`
+    /// proves there is no waker left that could still wake through it.
+    pub(crate) fn reset(&mut self) {
+        *self.generation.get_mut() = 0;
+    }
+
     fn id(&self) -> Option<TaskId> {
         let generation = self.generation.load(Ordering::SeqCst);
         (generation != 0).then(|| TaskId {

@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Waker};
 use futures_task::ArcWake;
 
 use super::JoinError;
+use crate::runtime::context;
 use crate::runtime::waker::Header;
 
 /// Where a task's output waits for its JoinHandle. A mutex, because the
@@ -141,6 +142,12 @@ impl<T> JoinHandle<T> {
     pub fn is_finished(&self) -> bool {
         self.cell.lock().finished
     }
+
+    /// The task's header, for the scheduler's unit tests.
+    #[cfg(test)]
+    pub(crate) fn header_for_test(&self) -> Arc<Header> {
+        self.header.clone()
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -173,6 +180,9 @@ impl<T> Drop for JoinHandle<T> {
             (state.result.take(), state.waker.take())
         };
         drop((output, waker));
+        // If the task is done too, this is the header's last owner: give it
+        // back to the runtime for the next spawn.
+        context::with_current(|core| core.recycle_header(&mut self.header));
     }
 }
 
