@@ -4,7 +4,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::context;
+use super::diagnostics::SpawnMeta;
 use super::waker::{Header, Shared};
+use super::Dump;
 use crate::task::{self, JoinHandle};
 
 /// A cheap, cloneable reference to a [`Runtime`](crate::Runtime) that any
@@ -90,18 +92,28 @@ impl Handle {
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_with(future, SpawnMeta::here())
+    }
+
+    /// [`spawn`](Handle::spawn) with the name and location the caller chose.
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: SpawnMeta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let home = context::with_current(|core| (core.id == self.runtime_id).then(|| core.clone()));
         if let Some(core) = home.flatten() {
-            return core.spawn(future);
+            return core.spawn_with(future, meta);
         }
         let header = Arc::new(Header::new(self.runtime_id, self.shared.clone()));
         let (body, join) = task::harness::new(future, header.clone());
-        if let Err(body) = self.shared.spawn_remote(Box::pin(body), header) {
+        if let Err(body) = self.shared.spawn_remote(Box::pin(body), header, meta) {
             // The runtime is gone: dropping the body cancels the JoinHandle.
             drop(body);
         }
@@ -123,5 +135,40 @@ impl Handle {
     /// ```
     pub fn stop(&self) {
         self.shared.request_stop();
+    }
+
+    /// The runtime's live tasks (see [`Runtime::dump`](crate::Runtime::dump)),
+    /// from any thread: on the loop's own thread it is read at once; from
+    /// elsewhere a small task named `Handle::dump` collects it on the loop
+    /// (so the loop must be running) and shows itself as running. Empty if
+    /// the runtime is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let dump = std::thread::spawn(move || evloop::block_on(handle.dump()));
+    /// rt.block_on(async {
+    ///     let _sleeper = evloop::spawn(std::future::pending::<()>());
+    ///     while !dump.is_finished() {
+    ///         evloop::task::yield_now().await;
+    ///     }
+    /// });
+    /// let dump = dump.join().unwrap();
+    /// assert!(dump.tasks().iter().any(|t| t.name() == Some("Handle::dump")));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn dump(&self) -> Dump {
+        let home = context::with_current(|core| (core.id == self.runtime_id).then(|| core.dump()));
+        if let Some(dump) = home.flatten() {
+            return dump;
+        }
+        let meta = SpawnMeta {
+            name: Some("Handle::dump".into()),
+            location: std::panic::Location::caller(),
+        };
+        let collector = async { context::with_current(|core| core.dump()).unwrap_or_default() };
+        self.spawn_with(collector, meta).await.unwrap_or_default()
     }
 }

@@ -6,6 +6,9 @@
 //! [`Runtime::metrics`]: crate::Runtime::metrics
 
 use std::cell::Cell;
+use std::time::Duration;
+
+use super::diagnostics::{Diagnostics, POLL_TIME_BUCKETS};
 
 /// A snapshot of a runtime's counters.
 ///
@@ -39,6 +42,35 @@ pub struct Metrics {
     pub remote_wakes: u64,
     /// Tasks spawned from other threads through a [`Handle`](crate::Handle).
     pub remote_spawns: u64,
+    /// Polls longer than the slow-poll threshold
+    /// ([`Builder::slow_poll_threshold`](crate::Builder::slow_poll_threshold)).
+    pub slow_polls: u64,
+    /// Polls by duration, `block_on`'s included: bucket `i` counts polls
+    /// shorter than [`Metrics::POLL_TIME_BUCKETS`]`[i]` (and not shorter than
+    /// the bound before it); the last bucket counts the rest. Filled only
+    /// while polls are timed (slow-poll detection or the trace is on, the
+    /// default in debug builds).
+    pub poll_time_histogram: [u64; 6],
+}
+
+impl Metrics {
+    /// Upper bounds of [`poll_time_histogram`](Metrics::poll_time_histogram)'s
+    /// first five buckets: 10 µs, 100 µs, 1 ms, 10 ms, 100 ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder()
+    ///     .slow_poll_threshold(Some(std::time::Duration::from_secs(1)))
+    ///     .build()?;
+    /// rt.block_on(async {});
+    /// let m = rt.metrics();
+    /// let fast = m.poll_time_histogram[0] + m.poll_time_histogram[1];
+    /// println!("{fast} polls under {:?}", evloop::Metrics::POLL_TIME_BUCKETS[1]);
+    /// assert_eq!(m.poll_time_histogram.iter().sum::<u64>(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub const POLL_TIME_BUCKETS: [Duration; 5] = POLL_TIME_BUCKETS;
 }
 
 /// The live counters, owned by the loop.
@@ -53,7 +85,7 @@ pub(crate) struct MetricsCells {
 }
 
 impl MetricsCells {
-    pub(crate) fn snapshot(&self, alive_tasks: usize) -> Metrics {
+    pub(crate) fn snapshot(&self, alive_tasks: usize, diag: &Diagnostics) -> Metrics {
         Metrics {
             spawned_tasks: self.spawned.get(),
             alive_tasks,
@@ -62,6 +94,8 @@ impl MetricsCells {
             io_events: self.io_events.get(),
             remote_wakes: self.remote_wakes.get(),
             remote_spawns: self.remote_spawns.get(),
+            slow_polls: diag.slow_polls.get(),
+            poll_time_histogram: std::array::from_fn(|i| diag.histogram[i].get()),
         }
     }
 }

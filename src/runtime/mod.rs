@@ -8,6 +8,8 @@
 
 mod builder;
 pub(crate) mod context;
+pub(crate) mod diagnostics;
+mod dump;
 mod handle;
 mod metrics;
 pub(crate) mod reactor;
@@ -24,6 +26,7 @@ use std::task::{Context, Poll};
 
 pub(crate) use builder::Config;
 pub use builder::{Builder, UnhandledPanic};
+pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::Handle;
 pub use metrics::Metrics;
 
@@ -126,10 +129,11 @@ impl Runtime {
         let waker = futures_task::waker(Arc::new(header));
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        self.core.begin_main(std::panic::Location::caller());
         self.core.wake_main();
         loop {
             if self.core.take_main_woken() {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = self.core.poll_main(|| future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
@@ -183,6 +187,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(task).unwrap(), 5);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -199,6 +204,29 @@ impl Runtime {
     /// A snapshot of the runtime's counters.
     pub fn metrics(&self) -> Metrics {
         self.core.metrics()
+    }
+
+    /// The loop's state, for crate code that spawns with options.
+    pub(crate) fn core(&self) -> &scheduler::Core {
+        &self.core
+    }
+
+    /// The live tasks: id, name or spawn location, polls, poll time, state
+    /// and, where known, what each waits on. Callable from outside the loop
+    /// and from its tasks; `Display` prints a table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::new()?;
+    /// let task = rt.spawn(async {});
+    /// assert_eq!(rt.dump().tasks()[0].state(), evloop::runtime::TaskState::Scheduled);
+    /// rt.block_on(task).unwrap();
+    /// assert!(rt.dump().tasks().is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump(&self) -> Dump {
+        self.core.dump()
     }
 }
 

@@ -8,20 +8,24 @@
 //!   2. wait for events    timeout 0 if work is ready, else block
 //!   3. dispatch           readiness -> the wakers left in the reactor;
 //!                         remote queue -> schedule woken ids, insert spawns
+//!   4. trace              one line to stderr, if tracing is on
 //! ```
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Waker};
-use std::time::Duration;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use futures_task::waker_ref;
 use slab::Slab;
 
+use super::diagnostics::{Diagnostics, SpawnMeta, TaskStats, TickReport, WaitReason, WaitingOn};
+use super::dump::{self, Dump, TaskDump, TaskState};
 use super::metrics::{Metrics, MetricsCells};
 use super::reactor::Reactor;
 use super::waker::{Header, RemoteQueue, Shared};
@@ -60,6 +64,8 @@ struct Task {
     /// moved out so that no borrow of the slab is held while user code runs
     /// (user code spawns, wakes and drops other tasks).
     body: Option<TaskBody>,
+    /// Name, spawn location, polls, poll time: for the dump and warnings.
+    stats: TaskStats,
 }
 
 /// What the loop needs to poll a task.
@@ -97,6 +103,13 @@ pub(crate) struct Core {
     header_pool: RefCell<Vec<Arc<Header>>>,
     /// Counters for `Runtime::metrics`.
     pub(crate) metrics: MetricsCells,
+    /// Poll timing, slow-poll warnings and the trace.
+    pub(crate) diag: Diagnostics,
+    /// The task being polled, so the timer and I/O code can note what it
+    /// waits on.
+    current: Cell<Option<TaskId>>,
+    /// `block_on`'s future, for slow-poll warnings and the trace.
+    main_stats: RefCell<TaskStats>,
     /// A task's panic that `UnhandledPanic::ShutdownRuntime` sends to
     /// `block_on` instead of the task's JoinHandle.
     unhandled_panic: RefCell<Option<Box<dyn Any + Send>>>,
@@ -106,7 +119,6 @@ impl Core {
     pub(crate) fn new(id: u64, config: Config, reactor: Reactor, shared: Arc<Shared>) -> Core {
         Core {
             id,
-            config,
             tasks: RefCell::new(Slab::new()),
             run_queue: RefCell::new(VecDeque::new()),
             next_generation: Cell::new(1),
@@ -117,12 +129,26 @@ impl Core {
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
             metrics: MetricsCells::default(),
+            diag: Diagnostics::new(config.diagnostics.clone()),
+            current: Cell::new(None),
+            main_stats: RefCell::new(TaskStats::new(SpawnMeta::here())),
             unhandled_panic: RefCell::new(None),
+            config,
         }
     }
 
     /// Spawns a future onto this runtime from the loop's own thread.
+    #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_with(future, SpawnMeta::here())
+    }
+
+    /// [`spawn`](Core::spawn) with a name or location chosen by the caller.
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: SpawnMeta) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -130,7 +156,7 @@ impl Core {
         let pooled = self.header_pool.borrow_mut().pop();
         let header = pooled.unwrap_or_else(|| Arc::new(Header::new(self.id, self.shared.clone())));
         let (body, join) = task::harness::new(future, header.clone());
-        self.insert(Box::pin(body), header);
+        self.insert(Box::pin(body), header, meta);
         join
     }
 
@@ -154,7 +180,7 @@ impl Core {
     }
 
     /// Puts a task in the slab and schedules its first poll.
-    fn insert(&self, future: LocalFuture, header: Arc<Header>) {
+    fn insert(&self, future: LocalFuture, header: Arc<Header>, meta: SpawnMeta) {
         let generation = self.next_generation.get();
         self.next_generation.set(generation + 1);
         let id = {
@@ -169,6 +195,7 @@ impl Core {
                 generation,
                 scheduled: true,
                 body: Some(TaskBody { future, header }),
+                stats: TaskStats::new(meta),
             });
             id
         };
@@ -202,16 +229,28 @@ impl Core {
 
     /// One turn of the loop: run ready tasks, wait for events, dispatch them.
     pub(crate) fn tick(&self) {
-        self.metrics.ticks.set(self.metrics.ticks.get() + 1);
+        let tick = self.metrics.ticks.get() + 1;
+        self.metrics.ticks.set(tick);
         self.run_ready_tasks();
-        let timeout = if self.has_ready_work() {
+        let (timeout, reason) = if self.has_ready_work() {
             // Work is waiting: just collect events that are already there.
-            Some(Duration::ZERO)
+            (Some(Duration::ZERO), WaitReason::ReadyWork)
         } else {
             // Nothing to do until an event (or a remote wake) arrives.
-            None
+            (None, WaitReason::Idle)
         };
-        self.wait_and_dispatch(timeout);
+        let dispatched = self.wait_and_dispatch(timeout);
+        if self.diag.tracing() {
+            self.diag.trace_tick(&TickReport {
+                tick,
+                timeout,
+                reason,
+                io_events: dispatched.io_events,
+                timers_fired: 0,
+                remote_wakes: dispatched.remote_wakes,
+                remote_spawns: dispatched.remote_spawns,
+            });
+        }
     }
 
     /// True if a poll is due without waiting for any event.
@@ -230,6 +269,8 @@ impl Core {
             let body = match self.tasks.borrow_mut().get_mut(id.index) {
                 Some(task) if task.generation == id.generation => {
                     task.scheduled = false;
+                    task.stats.waiting_on = None;
+                    self.diag.trace_poll(|| task.stats.meta.label());
                     task.body.take()
                 }
                 // Finished (and maybe replaced) since it was queued.
@@ -249,22 +290,100 @@ impl Core {
         self.metrics.polls.set(self.metrics.polls.get() + 1);
         let waker = waker_ref(&body.header);
         let mut cx = Context::from_waker(&waker);
+        self.current.set(Some(id));
+        // Reading the clock costs; only when someone looks at the result.
+        let started = self.diag.timing().then(Instant::now);
         // The harness catches panics, so this never unwinds into the loop.
         let done = body.future.as_mut().poll(&mut cx).is_ready();
+        let took = started.map(|started| started.elapsed());
+        self.current.set(None);
+        let mut tasks = self.tasks.borrow_mut();
         if done {
-            self.tasks.borrow_mut().remove(id.index);
+            let task = tasks.remove(id.index);
+            drop(tasks);
+            if let Some(took) = took {
+                self.diag.record_poll(&task.stats, took);
+            }
             // Dropped after the slab borrow ended: a destructor may spawn.
             let TaskBody { future, mut header } = body;
             drop(future);
             self.recycle_header(&mut header);
         } else {
-            self.tasks.borrow_mut()[id.index].body = Some(body);
+            let task = &mut tasks[id.index];
+            task.body = Some(body);
+            task.stats.polls += 1;
+            if let Some(took) = took {
+                task.stats.busy += took;
+                self.diag.record_poll(&task.stats, took);
+            }
         }
+    }
+
+    /// Polls `block_on`'s own future with the same timing and tracing as a
+    /// task's poll.
+    pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> Poll<R>) -> Poll<R> {
+        self.diag.trace_poll(|| "block_on".to_owned());
+        let started = self.diag.timing().then(Instant::now);
+        let result = poll();
+        if let Some(started) = started {
+            let took = started.elapsed();
+            let mut stats = self.main_stats.borrow_mut();
+            stats.polls += 1;
+            stats.busy += took;
+            self.diag.record_poll(&stats, took);
+        }
+        result
+    }
+
+    /// Starts a `block_on` called at `location`: names its future.
+    pub(crate) fn begin_main(&self, location: &'static Location<'static>) {
+        self.diag.clear_trace();
+        *self.main_stats.borrow_mut() = TaskStats::new(SpawnMeta {
+            name: Some("block_on".into()),
+            location,
+        });
+    }
+
+    /// Notes what the task being polled waits on, for the dump. Called by
+    /// the timer and I/O code when they keep a task's waker.
+    #[allow(dead_code)] // called by the timer and I/O modules
+    pub(crate) fn note_waiting_on(&self, what: WaitingOn) {
+        if let Some(id) = self.current.get() {
+            if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
+                task.stats.waiting_on = Some(what);
+            }
+        }
+    }
+
+    /// The live tasks, oldest first.
+    pub(crate) fn dump(&self) -> Dump {
+        let now = Instant::now();
+        let tasks = self.tasks.borrow();
+        let mut dumped: Vec<TaskDump> = tasks
+            .iter()
+            .map(|(_, task)| TaskDump {
+                id: task.generation,
+                name: task.stats.meta.name.as_deref().map(str::to_owned),
+                location: task.stats.meta.location.to_string(),
+                polls: task.stats.polls,
+                busy: task.stats.busy,
+                state: if task.body.is_none() {
+                    TaskState::Running
+                } else if task.scheduled {
+                    TaskState::Scheduled
+                } else {
+                    TaskState::Idle
+                },
+                waiting_on: task.stats.waiting_on.map(|w| dump::describe_wait(w, now)),
+            })
+            .collect();
+        dumped.sort_by_key(|task| task.id);
+        Dump { tasks: dumped }
     }
 
     /// Waits on mio (at most `timeout`), then wakes what the events released
     /// and takes in what other threads sent.
-    fn wait_and_dispatch(&self, timeout: Option<Duration>) {
+    fn wait_and_dispatch(&self, timeout: Option<Duration>) -> Dispatched {
         let mut wakers = std::mem::take(&mut *self.wake_buffer.borrow_mut());
         let events = self
             .reactor
@@ -279,29 +398,36 @@ impl Core {
             waker.wake();
         }
         *self.wake_buffer.borrow_mut() = wakers;
-        self.drain_remote();
+        let (remote_wakes, remote_spawns) = self.drain_remote();
+        Dispatched {
+            io_events: events,
+            remote_wakes,
+            remote_spawns,
+        }
     }
 
     /// Schedules tasks woken from other threads and inserts their spawns.
-    fn drain_remote(&self) {
+    /// Returns how many wakes and spawns it took in.
+    fn drain_remote(&self) -> (usize, usize) {
         let mut remote = std::mem::take(&mut *self.remote_buffer.borrow_mut());
+        let mut counts = (0, 0);
         if self.shared.drain_into(&mut remote) {
-            let wakes = remote.wakes.len() as u64;
-            let spawns = remote.spawns.len() as u64;
+            counts = (remote.wakes.len(), remote.spawns.len());
             self.metrics
                 .remote_wakes
-                .set(self.metrics.remote_wakes.get() + wakes);
+                .set(self.metrics.remote_wakes.get() + counts.0 as u64);
             self.metrics
                 .remote_spawns
-                .set(self.metrics.remote_spawns.get() + spawns);
+                .set(self.metrics.remote_spawns.get() + counts.1 as u64);
             for id in remote.wakes.drain(..) {
                 self.schedule(id);
             }
-            for (future, header) in remote.spawns.drain(..) {
-                self.insert(future, header);
+            for (future, header, meta) in remote.spawns.drain(..) {
+                self.insert(future, header, meta);
             }
         }
         *self.remote_buffer.borrow_mut() = remote;
+        counts
     }
 
     /// Decides what a task's panic does: `Some(payload)` goes to the task's
@@ -343,8 +469,15 @@ impl Core {
 
     /// A snapshot of the counters.
     pub(crate) fn metrics(&self) -> Metrics {
-        self.metrics.snapshot(self.tasks.borrow().len())
+        self.metrics.snapshot(self.tasks.borrow().len(), &self.diag)
     }
+}
+
+/// What one wait on mio brought in, for the trace.
+struct Dispatched {
+    io_events: usize,
+    remote_wakes: usize,
+    remote_spawns: usize,
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures_task::ArcWake;
 
 use super::context;
+use super::diagnostics::SpawnMeta;
 use super::scheduler::{RemoteFuture, TaskId};
 
 /// The `Send + Sync` half of a task: what its waker needs to find it again.
@@ -126,7 +127,7 @@ pub(crate) struct RemoteQueue {
     /// Tasks woken from other threads.
     pub(crate) wakes: Vec<TaskId>,
     /// `Send` futures spawned through a `Handle` from other threads.
-    pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>)>,
+    pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>, SpawnMeta)>,
     /// The runtime is gone: pushes are refused, so nothing accumulates.
     closed: bool,
 }
@@ -186,13 +187,14 @@ impl Shared {
         &self,
         future: RemoteFuture,
         header: Arc<Header>,
+        meta: SpawnMeta,
     ) -> Result<(), RemoteFuture> {
         {
             let mut queue = self.lock();
             if queue.closed {
                 return Err(future);
             }
-            queue.spawns.push((future, header));
+            queue.spawns.push((future, header, meta));
         }
         self.notify();
         Ok(())

@@ -1,8 +1,10 @@
-//! Tasks: [`spawn`], [`JoinHandle`], [`JoinError`], [`yield_now`].
+//! Tasks: [`spawn`], [`JoinHandle`], [`JoinError`], [`yield_now`], and
+//! [`Builder`] for named tasks.
 //!
 //! A task is a future the runtime owns and polls whenever it is woken. It
 //! need not be `Send`: it never leaves the loop's thread.
 
+mod builder;
 mod error;
 pub(crate) mod harness;
 mod join;
@@ -10,6 +12,7 @@ mod yield_now;
 
 use std::future::Future;
 
+pub use builder::Builder;
 pub use error::JoinError;
 pub use join::JoinHandle;
 pub use yield_now::{yield_now, YieldNow};
