@@ -62,8 +62,10 @@ fn the_trace_prints_one_line_per_tick() {
         // to the back of the queue and runs again in the same batch; its end
         // wakes block_on, so the wait is 0; block_on's last poll returns
         // without another tick.
-        ["evloop: tick 1 | polled 3: block_on, \"worker\", \"worker\" \
-          | wait 0ns (ready work) | io 0 | timers 0 | remote wakes 0, spawns 0"],
+        [
+            "evloop: tick 1 | polled 3: block_on, \"worker\", \"worker\" \
+          | wait 0ns (ready work) | io 0 | timers 0 | remote wakes 0, spawns 0"
+        ],
         "whole stderr:\n{stderr}"
     );
 }
