@@ -98,6 +98,7 @@
 pub mod runtime;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use runtime::{block_on, Builder, Handle, Metrics, Runtime, UnhandledPanic};
 pub use task::spawn;

@@ -42,6 +42,8 @@ pub(crate) struct Config {
     pub(crate) event_interval: u32,
     /// What a task's panic does.
     pub(crate) unhandled_panic: UnhandledPanic,
+    /// The clock starts paused (tests).
+    pub(crate) start_paused: bool,
     /// Trace and slow-poll settings.
     pub(crate) diagnostics: DiagnosticsConfig,
 }
@@ -51,6 +53,7 @@ impl Default for Config {
         Config {
             event_interval: DEFAULT_EVENT_INTERVAL,
             unhandled_panic: UnhandledPanic::Ignore,
+            start_paused: false,
             diagnostics: DiagnosticsConfig::default(),
         }
     }
@@ -111,6 +114,27 @@ impl Builder {
     /// ```
     pub fn unhandled_panic(mut self, behavior: UnhandledPanic) -> Builder {
         self.config.unhandled_panic = behavior;
+        self
+    }
+
+    /// Starts the runtime with its clock paused (default `false`): timers
+    /// fire only when [`time::advance`](crate::time::advance) moves the
+    /// clock, or when every task waits and the loop jumps to the next
+    /// timer. For tests of timeouts and retries that should take no time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder().start_paused(true).build()?;
+    /// let real = std::time::Instant::now();
+    /// rt.block_on(evloop::time::sleep(Duration::from_secs(86_400)));
+    /// assert!(real.elapsed() < Duration::from_secs(60)); // a day in no time
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.config.start_paused = paused;
         self
     }
 

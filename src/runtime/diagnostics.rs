@@ -216,7 +216,6 @@ impl Diagnostics {
 
 /// Why the loop waited as long as it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // `NextTimer` is chosen once timers exist
 pub(crate) enum WaitReason {
     /// Tasks are ready: only collect events already there.
     ReadyWork,
@@ -224,6 +223,10 @@ pub(crate) enum WaitReason {
     NextTimer,
     /// Nothing to run and no timer: wait for I/O or a remote wake.
     Idle,
+    /// Paused clock, nothing to run: look for I/O, else jump to the timer.
+    AutoAdvance,
+    /// Paused clock, but a blocking job runs: wait for it, clock stands.
+    BlockingJob,
 }
 
 /// What one tick did, for its trace line.
@@ -253,6 +256,8 @@ impl TickReport {
             WaitReason::ReadyWork => "ready work",
             WaitReason::NextTimer => "next timer",
             WaitReason::Idle => "nothing ready, no timer",
+            WaitReason::AutoAdvance => "paused clock: jump to the next timer if no I/O",
+            WaitReason::BlockingJob => "paused clock: waiting for a blocking job",
         };
         let _ = writeln!(
             line,

@@ -45,6 +45,10 @@ pub struct Metrics {
     /// Polls longer than the slow-poll threshold
     /// ([`Builder::slow_poll_threshold`](crate::Builder::slow_poll_threshold)).
     pub slow_polls: u64,
+    /// Timers that fired (sleeps, timeouts and interval ticks that came due).
+    pub timers_fired: u64,
+    /// Timers waiting in the store right now.
+    pub pending_timers: usize,
     /// Polls by duration, `block_on`'s included: bucket `i` counts polls
     /// shorter than [`Metrics::POLL_TIME_BUCKETS`]`[i]` (and not shorter than
     /// the bound before it); the last bucket counts the rest. Filled only
@@ -82,10 +86,16 @@ pub(crate) struct MetricsCells {
     pub(crate) io_events: Cell<u64>,
     pub(crate) remote_wakes: Cell<u64>,
     pub(crate) remote_spawns: Cell<u64>,
+    pub(crate) timers_fired: Cell<u64>,
 }
 
 impl MetricsCells {
-    pub(crate) fn snapshot(&self, alive_tasks: usize, diag: &Diagnostics) -> Metrics {
+    pub(crate) fn snapshot(
+        &self,
+        alive_tasks: usize,
+        pending_timers: usize,
+        diag: &Diagnostics,
+    ) -> Metrics {
         Metrics {
             spawned_tasks: self.spawned.get(),
             alive_tasks,
@@ -95,6 +105,8 @@ impl MetricsCells {
             remote_wakes: self.remote_wakes.get(),
             remote_spawns: self.remote_spawns.get(),
             slow_polls: diag.slow_polls.get(),
+            timers_fired: self.timers_fired.get(),
+            pending_timers,
             poll_time_histogram: std::array::from_fn(|i| diag.histogram[i].get()),
         }
     }

@@ -5,10 +5,13 @@
 //!   1. run ready tasks    pop ids off the run queue, poll each task once;
 //!                         at most `event_interval` polls, so I/O is looked
 //!                         at regularly even when tasks keep waking each other
-//!   2. wait for events    timeout 0 if work is ready, else block
+//!   2. wait for events    timeout 0 if work is ready, else until the next
+//!                         timer, else forever (a paused clock jumps to the
+//!                         next timer instead of waiting)
 //!   3. dispatch           readiness -> the wakers left in the reactor;
 //!                         remote queue -> schedule woken ids, insert spawns
-//!   4. trace              one line to stderr, if tracing is on
+//!   4. fire timers        every deadline that has passed wakes its task
+//!   5. trace              one line to stderr, if tracing is on
 //! ```
 
 use std::any::Any;
@@ -31,6 +34,8 @@ use super::reactor::Reactor;
 use super::waker::{Header, RemoteQueue, Shared};
 use super::{Config, UnhandledPanic};
 use crate::task::{self, JoinHandle};
+use crate::time::heap::TimerHeap;
+use crate::time::Clock;
 
 /// A task's future, type-erased; its output already went to the JoinHandle.
 pub(crate) type LocalFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -93,6 +98,10 @@ pub(crate) struct Core {
     pub(crate) shared: Arc<Shared>,
     /// mio and the registered sources.
     pub(crate) reactor: RefCell<Reactor>,
+    /// The runtime's time: real, or paused for tests.
+    pub(crate) clock: Clock,
+    /// Pending timers, earliest deadline first.
+    pub(crate) timers: RefCell<TimerHeap>,
     /// Buffers reused by every tick, so a tick does not allocate.
     wake_buffer: RefCell<Vec<Waker>>,
     remote_buffer: RefCell<RemoteQueue>,
@@ -125,6 +134,8 @@ impl Core {
             main_woken: Cell::new(false),
             shared,
             reactor: RefCell::new(reactor),
+            clock: Clock::new(config.start_paused),
+            timers: RefCell::new(TimerHeap::default()),
             wake_buffer: RefCell::new(Vec::new()),
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
@@ -232,25 +243,70 @@ impl Core {
         let tick = self.metrics.ticks.get() + 1;
         self.metrics.ticks.set(tick);
         self.run_ready_tasks();
-        let (timeout, reason) = if self.has_ready_work() {
-            // Work is waiting: just collect events that are already there.
-            (Some(Duration::ZERO), WaitReason::ReadyWork)
-        } else {
-            // Nothing to do until an event (or a remote wake) arrives.
-            (None, WaitReason::Idle)
-        };
+        let (timeout, reason) = self.choose_wait();
         let dispatched = self.wait_and_dispatch(timeout);
+        if reason == WaitReason::AutoAdvance && dispatched.io_events == 0 && !self.has_ready_work()
+        {
+            // Every task waits and nothing came in: with the clock paused,
+            // the next thing that can happen is the earliest timer.
+            if let Some(deadline) = self.timers.borrow().next_deadline() {
+                self.clock.advance_to(deadline);
+            }
+        }
+        let timers_fired = self.fire_timers();
         if self.diag.tracing() {
             self.diag.trace_tick(&TickReport {
                 tick,
                 timeout,
                 reason,
                 io_events: dispatched.io_events,
-                timers_fired: 0,
+                timers_fired,
                 remote_wakes: dispatched.remote_wakes,
                 remote_spawns: dispatched.remote_spawns,
             });
         }
+    }
+
+    /// How long to wait for events, and why.
+    fn choose_wait(&self) -> (Option<Duration>, WaitReason) {
+        if self.has_ready_work() {
+            // Work is waiting: just collect events that are already there.
+            return (Some(Duration::ZERO), WaitReason::ReadyWork);
+        }
+        let Some(deadline) = self.timers.borrow().next_deadline() else {
+            // Nothing to do until an event (or a remote wake) arrives.
+            return (None, WaitReason::Idle);
+        };
+        if !self.clock.is_paused() {
+            // mio rounds the wait up to whole milliseconds: never early.
+            let wait = deadline.saturating_duration_since(self.clock.now());
+            return (Some(wait), WaitReason::NextTimer);
+        }
+        if self.shared.blocking_jobs_in_flight() {
+            // A blocking job will wake us through the remote queue; until
+            // then the paused clock must stand still.
+            return (None, WaitReason::BlockingJob);
+        }
+        // Look for ready I/O without waiting; jump only if there is none.
+        (Some(Duration::ZERO), WaitReason::AutoAdvance)
+    }
+
+    /// Wakes the tasks of every timer whose deadline has passed.
+    pub(crate) fn fire_timers(&self) -> usize {
+        let mut wakers = std::mem::take(&mut *self.wake_buffer.borrow_mut());
+        let fired = self
+            .timers
+            .borrow_mut()
+            .fire_due(self.clock.now(), &mut wakers);
+        // The store is no longer borrowed: a woken task may set a timer.
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        *self.wake_buffer.borrow_mut() = wakers;
+        self.metrics
+            .timers_fired
+            .set(self.metrics.timers_fired.get() + fired as u64);
+        fired
     }
 
     /// True if a poll is due without waiting for any event.
@@ -357,7 +413,7 @@ impl Core {
 
     /// The live tasks, oldest first.
     pub(crate) fn dump(&self) -> Dump {
-        let now = Instant::now();
+        let now = self.clock.now();
         let tasks = self.tasks.borrow();
         let mut dumped: Vec<TaskDump> = tasks
             .iter()
@@ -469,7 +525,11 @@ impl Core {
 
     /// A snapshot of the counters.
     pub(crate) fn metrics(&self) -> Metrics {
-        self.metrics.snapshot(self.tasks.borrow().len(), &self.diag)
+        self.metrics.snapshot(
+            self.tasks.borrow().len(),
+            self.timers.borrow().len(),
+            &self.diag,
+        )
     }
 }
 

@@ -158,7 +158,6 @@ impl Shared {
     }
 
     /// True while a blocking job started from this runtime is running.
-    #[allow(dead_code)] // used by the paused clock
     pub(crate) fn blocking_jobs_in_flight(&self) -> bool {
         self.blocking_jobs.load(Ordering::SeqCst) > 0
     }

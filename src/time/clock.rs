@@ -1,0 +1,248 @@
+//! The runtime's clock: real time, or a paused clock that tests move by hand.
+//!
+//! Paused, the clock stands still until [`advance`](super::advance) moves
+//! it or the loop jumps it to the next timer because nothing else can
+//! happen (auto-advance). Resumed, it runs at real speed again from where it
+//! stood, so time never goes backwards.
+
+use std::cell::Cell;
+use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::time::Duration;
+
+use crate::runtime::context;
+
+/// The loop's view of time, owned by the runtime's core.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    /// Paused: the time the clock shows.
+    frozen: Cell<Option<std::time::Instant>>,
+    /// Running: the clock shows `virtual_base + (real now - real_base)`.
+    /// Both bases are equal until the clock was first paused.
+    real_base: Cell<std::time::Instant>,
+    virtual_base: Cell<std::time::Instant>,
+    /// False until the first pause: the clock is the real clock, and `now`
+    /// is one `Instant::now()` with no arithmetic.
+    shifted: Cell<bool>,
+}
+
+impl Clock {
+    pub(crate) fn new(start_paused: bool) -> Clock {
+        let now = std::time::Instant::now();
+        let clock = Clock {
+            frozen: Cell::new(None),
+            real_base: Cell::new(now),
+            virtual_base: Cell::new(now),
+            shifted: Cell::new(false),
+        };
+        if start_paused {
+            clock.pause();
+        }
+        clock
+    }
+
+    /// What the clock shows now.
+    pub(crate) fn now(&self) -> std::time::Instant {
+        if let Some(frozen) = self.frozen.get() {
+            return frozen;
+        }
+        let real = std::time::Instant::now();
+        if !self.shifted.get() {
+            return real;
+        }
+        self.virtual_base.get() + (real - self.real_base.get())
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.frozen.get().is_some()
+    }
+
+    /// Stops the clock where it stands.
+    pub(crate) fn pause(&self) {
+        if !self.is_paused() {
+            self.frozen.set(Some(self.now()));
+            self.shifted.set(true);
+        }
+    }
+
+    /// Lets the clock run again from where it stood.
+    pub(crate) fn resume(&self) {
+        if let Some(frozen) = self.frozen.take() {
+            self.real_base.set(std::time::Instant::now());
+            self.virtual_base.set(frozen);
+        }
+    }
+
+    /// Moves a paused clock forward to `to` (never backwards).
+    pub(crate) fn advance_to(&self, to: std::time::Instant) {
+        if let Some(frozen) = self.frozen.get() {
+            self.frozen.set(Some(frozen.max(to)));
+        }
+    }
+}
+
+/// A moment on the runtime's clock: like `std::time::Instant`, but it reads
+/// the paused clock when the runtime's time is paused, so code that measures
+/// time agrees with the timers.
+///
+/// Outside a runtime, [`Instant::now`] is the real time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::time::{self, Instant};
+///
+/// let rt = evloop::Runtime::builder().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     time::sleep(Duration::from_secs(3600)).await; // instant: the clock jumps
+///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(std::time::Instant);
+
+impl Instant {
+    /// The current runtime's time (the real time outside a runtime).
+    pub fn now() -> Instant {
+        Instant(
+            context::with_current(|core| core.clock.now()).unwrap_or_else(std::time::Instant::now),
+        )
+    }
+
+    /// Wraps a `std::time::Instant`.
+    pub fn from_std(instant: std::time::Instant) -> Instant {
+        Instant(instant)
+    }
+
+    /// The `std::time::Instant` inside.
+    pub fn into_std(self) -> std::time::Instant {
+        self.0
+    }
+
+    /// Time from `earlier` to `self`; zero if `earlier` is later.
+    pub fn duration_since(&self, earlier: Instant) -> Duration {
+        self.0.saturating_duration_since(earlier.0)
+    }
+
+    /// Time from `earlier` to `self`; zero if `earlier` is later.
+    pub fn saturating_duration_since(&self, earlier: Instant) -> Duration {
+        self.0.saturating_duration_since(earlier.0)
+    }
+
+    /// Time from `earlier` to `self`, or `None` if `earlier` is later.
+    pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
+        self.0.checked_duration_since(earlier.0)
+    }
+
+    /// Time since `self` on the runtime's clock.
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().duration_since(*self)
+    }
+
+    /// `self + duration`, or `None` on overflow.
+    pub fn checked_add(&self, duration: Duration) -> Option<Instant> {
+        self.0.checked_add(duration).map(Instant)
+    }
+
+    /// `self - duration`, or `None` on underflow.
+    pub fn checked_sub(&self, duration: Duration) -> Option<Instant> {
+        self.0.checked_sub(duration).map(Instant)
+    }
+
+    /// `self + duration`, or a far-future instant (about 30 years ahead) if
+    /// that overflows: how "sleep for `Duration::MAX`" stays representable.
+    pub(crate) fn saturating_add(self, duration: Duration) -> Instant {
+        self.checked_add(duration)
+            .or_else(|| self.checked_add(FAR_FUTURE))
+            .unwrap_or(self)
+    }
+}
+
+/// What a deadline too far to represent becomes.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+impl From<std::time::Instant> for Instant {
+    fn from(instant: std::time::Instant) -> Instant {
+        Instant(instant)
+    }
+}
+
+impl From<Instant> for std::time::Instant {
+    fn from(instant: Instant) -> std::time::Instant {
+        instant.0
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+
+    fn add(self, rhs: Duration) -> Instant {
+        Instant(self.0 + rhs)
+    }
+}
+
+impl AddAssign<Duration> for Instant {
+    fn add_assign(&mut self, rhs: Duration) {
+        self.0 += rhs;
+    }
+}
+
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+
+    fn sub(self, rhs: Duration) -> Instant {
+        Instant(self.0 - rhs)
+    }
+}
+
+impl SubAssign<Duration> for Instant {
+    fn sub_assign(&mut self, rhs: Duration) {
+        self.0 -= rhs;
+    }
+}
+
+impl Sub<Instant> for Instant {
+    type Output = Duration;
+
+    fn sub(self, rhs: Instant) -> Duration {
+        self.duration_since(rhs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_clock_stands_still_and_advances_by_hand() {
+        let clock = Clock::new(true);
+        let t0 = clock.now();
+        std::thread::yield_now();
+        assert_eq!(clock.now(), t0);
+        clock.advance_to(t0 + Duration::from_secs(5));
+        assert_eq!(clock.now(), t0 + Duration::from_secs(5));
+        clock.advance_to(t0);
+        assert_eq!(clock.now(), t0 + Duration::from_secs(5), "never backwards");
+    }
+
+    #[test]
+    fn resume_runs_on_from_where_the_clock_stood() {
+        let clock = Clock::new(true);
+        let t0 = clock.now();
+        clock.advance_to(t0 + Duration::from_secs(3600));
+        clock.resume();
+        assert!(!clock.is_paused());
+        assert!(clock.now() >= t0 + Duration::from_secs(3600));
+        assert!(clock.now() < t0 + Duration::from_secs(3700));
+    }
+
+    #[test]
+    fn an_unpaused_clock_is_the_real_clock() {
+        let clock = Clock::new(false);
+        let before = std::time::Instant::now();
+        let now = clock.now();
+        assert!(now >= before && now <= std::time::Instant::now());
+    }
+}

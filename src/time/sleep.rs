@@ -1,0 +1,171 @@
+//! [`sleep`], [`sleep_until`] and the [`Sleep`] future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::heap::TimerKey;
+use super::Instant;
+use crate::runtime::context;
+use crate::runtime::diagnostics::WaitingOn;
+use crate::runtime::scheduler::Core;
+
+/// Waits until `duration` has passed on the runtime's clock.
+///
+/// The timer is exact: it fires at the first loop wake-up at or after the
+/// deadline, never before (the OS wait is rounded up to whole milliseconds,
+/// so it may be up to that much late). `Duration::MAX` sleeps for about
+/// 30 years instead of overflowing.
+///
+/// # Panics
+///
+/// When polled outside an evloop runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// evloop::block_on(async {
+///     let start = evloop::time::Instant::now();
+///     evloop::time::sleep(Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(Instant::now().saturating_add(duration))
+}
+
+/// Waits until `deadline` on the runtime's clock; at once if it has passed.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use evloop::time::{sleep_until, Instant};
+///
+/// evloop::block_on(async {
+///     let deadline = Instant::now() + Duration::from_millis(2);
+///     sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        registration: None,
+    }
+}
+
+/// The future [`sleep`] and [`sleep_until`] return.
+///
+/// It registers its timer on its first pending poll, and dropping it
+/// cancels the timer. Unlike tokio's, it is `Unpin`: it can be polled
+/// through `&mut` without pinning.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    /// When it completes.
+    deadline: Instant,
+    /// Its timer, once registered: which runtime's store, and where.
+    registration: Option<Registration>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Registration {
+    runtime_id: u64,
+    key: TimerKey,
+}
+
+impl Sleep {
+    /// When the sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed on the runtime's clock.
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline, earlier or later, even after the sleep
+    /// completed; the next poll waits for the new deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evloop::time::{sleep, Instant};
+    ///
+    /// evloop::block_on(async {
+    ///     let mut nap = sleep(Duration::from_secs(3600));
+    ///     nap.reset(Instant::now() + Duration::from_millis(1));
+    ///     nap.await; // an hour became a millisecond
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some(registration) = self.registration {
+            let moved = with_home(registration, |core| {
+                core.timers
+                    .borrow_mut()
+                    .reset(registration.key, deadline.into_std())
+            });
+            if moved != Some(true) {
+                // Fired already, or not reachable from here: register anew
+                // on the next poll (a stale timer only causes a spurious wake).
+                self.registration = None;
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Some(registration) = self.registration.take() {
+            with_home(registration, |core| {
+                core.timers.borrow_mut().cancel(registration.key)
+            });
+        }
+    }
+}
+
+/// Runs `f` on the core that holds `registration`, if that runtime is the
+/// one running on this thread.
+fn with_home<R>(registration: Registration, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    context::with_current(|core| (core.id == registration.runtime_id).then(|| f(core))).flatten()
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let core = context::expect_current("a timer (evloop::time)");
+        let deadline = self.deadline.into_std();
+        if core.clock.now() >= deadline {
+            self.cancel();
+            return Poll::Ready(());
+        }
+        let mut timers = core.timers.borrow_mut();
+        match self.registration {
+            Some(reg) if reg.runtime_id == core.id && timers.contains(reg.key) => {
+                timers.set_waker(reg.key, cx.waker());
+            }
+            _ => {
+                let key = timers.insert(deadline, cx.waker().clone());
+                self.registration = Some(Registration {
+                    runtime_id: core.id,
+                    key,
+                });
+            }
+        }
+        drop(timers);
+        core.note_waiting_on(WaitingOn::Timer(deadline));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
