@@ -13,7 +13,13 @@ pub fn tokio_rt() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// An evloop runtime with the default settings.
+/// An evloop runtime with the default settings, except that slow-poll
+/// detection is off in every build profile (it is on by default in debug
+/// builds, which `cargo test --benches` uses), so both profiles measure the
+/// same loop.
 pub fn evloop_rt() -> evloop::Runtime {
-    evloop::Runtime::new().expect("evloop runtime")
+    evloop::Runtime::builder()
+        .slow_poll_threshold(None)
+        .build()
+        .expect("evloop runtime")
 }

@@ -1,0 +1,211 @@
+//! Timers against tokio's, both on one thread.
+//!
+//! - `timer_cancel`: 1,000,000 × `timeout(1 s, yield_now())`: each registers
+//!   a timer (the inner future is pending once) and cancels it when the
+//!   inner future finishes. The cost of a timeout that does not fire.
+//! - `timer_fire`: 100,000 tasks each sleep 1–5 ms, 10 rounds. The cost of
+//!   timers that fire, dominated by the waits (both runtimes wait alike).
+//! - `register_with_1m_pending`: 1,000 `timeout(1 s, yield_now())` while
+//!   1,000,000 other timers wait: insert and cancel in a full store.
+//! - `sleep_1ms_lateness`: how late a 1 ms sleep comes back, measured from
+//!   the deadline; criterion's "time" here is the mean lateness per sleep
+//!   (`iter_custom` returns summed lateness), and the figure over 200
+//!   sequential sleeps is also printed.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use evloop_benches::{evloop_rt, tokio_rt};
+
+const CANCELS: usize = 1_000_000;
+const SLEEPERS: usize = 100_000;
+const ROUNDS: usize = 10;
+const PENDING: usize = 1_000_000;
+const REGISTERS: usize = 1_000;
+const LATENESS_SLEEPS: u32 = 200;
+
+fn timer_cancel(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timer_cancel");
+    group.sample_size(10);
+    let rt = evloop_rt();
+    group.bench_function("evloop", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for _ in 0..CANCELS {
+                    let out =
+                        evloop::time::timeout(Duration::from_secs(1), evloop::task::yield_now())
+                            .await;
+                    assert!(out.is_ok());
+                }
+            })
+        })
+    });
+    let rt = tokio_rt();
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for _ in 0..CANCELS {
+                    let out =
+                        tokio::time::timeout(Duration::from_secs(1), tokio::task::yield_now())
+                            .await;
+                    assert!(out.is_ok());
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+fn timer_fire(c: &mut Criterion) {
+    let mut group = c.benchmark_group("timer_fire");
+    group.sample_size(10);
+    let rt = evloop_rt();
+    group.bench_function("evloop", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SLEEPERS)
+                    .map(|i| {
+                        evloop::spawn(async move {
+                            for _ in 0..ROUNDS {
+                                let ms = 1 + (i % 5) as u64;
+                                evloop::time::sleep(Duration::from_millis(ms)).await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        })
+    });
+    let rt = tokio_rt();
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SLEEPERS)
+                    .map(|i| {
+                        tokio::spawn(async move {
+                            for _ in 0..ROUNDS {
+                                let ms = 1 + (i % 5) as u64;
+                                tokio::time::sleep(Duration::from_millis(ms)).await;
+                            }
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Polls every future once, so each registers its timer.
+async fn register_all<F: Future + Unpin>(futures: &mut [F]) {
+    std::future::poll_fn(|cx| {
+        for future in futures.iter_mut() {
+            assert!(Pin::new(future).poll(cx).is_pending());
+        }
+        Poll::Ready(())
+    })
+    .await
+}
+
+fn register_with_1m_pending(c: &mut Criterion) {
+    let mut group = c.benchmark_group("register_with_1m_pending");
+    group.sample_size(20);
+    let rt = evloop_rt();
+    let mut waiting: Vec<_> = (0..PENDING)
+        .map(|i| evloop::time::sleep(Duration::from_secs(3600) + Duration::from_micros(i as u64)))
+        .collect();
+    rt.block_on(register_all(&mut waiting));
+    group.bench_function("evloop", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for _ in 0..REGISTERS {
+                    let out =
+                        evloop::time::timeout(Duration::from_secs(1), evloop::task::yield_now())
+                            .await;
+                    assert!(out.is_ok());
+                }
+            })
+        })
+    });
+    drop(waiting);
+    let rt = tokio_rt();
+    let mut waiting: Vec<_> = rt.block_on(async {
+        (0..PENDING)
+            .map(|i| {
+                Box::pin(tokio::time::sleep(
+                    Duration::from_secs(3600) + Duration::from_micros(i as u64),
+                ))
+            })
+            .collect()
+    });
+    rt.block_on(register_all(&mut waiting));
+    group.bench_function("tokio", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for _ in 0..REGISTERS {
+                    let out =
+                        tokio::time::timeout(Duration::from_secs(1), tokio::task::yield_now())
+                            .await;
+                    assert!(out.is_ok());
+                }
+            })
+        })
+    });
+    drop(waiting);
+    group.finish();
+}
+
+/// Sums the lateness of `n` sequential 1 ms sleeps made by `sleep`.
+fn lateness<S, F>(n: u32, sleep: S) -> impl Future<Output = Duration>
+where
+    S: Fn(Duration) -> F,
+    F: Future<Output = ()>,
+{
+    async move {
+        let mut late = Duration::ZERO;
+        for _ in 0..n {
+            let deadline = Instant::now() + Duration::from_millis(1);
+            sleep(Duration::from_millis(1)).await;
+            late += Instant::now() - deadline;
+        }
+        late
+    }
+}
+
+fn sleep_1ms_lateness(c: &mut Criterion) {
+    let evloop = evloop_rt();
+    let tokio = tokio_rt();
+    let mean = |total: Duration| total / LATENESS_SLEEPS;
+    let e = mean(evloop.block_on(lateness(LATENESS_SLEEPS, evloop::time::sleep)));
+    let t = mean(tokio.block_on(lateness(LATENESS_SLEEPS, tokio::time::sleep)));
+    println!(
+        "sleep_1ms_lateness over {LATENESS_SLEEPS} sleeps: evloop {e:?}, tokio {t:?} (mean, from the deadline)"
+    );
+    let mut group = c.benchmark_group("sleep_1ms_lateness");
+    group.sample_size(10);
+    group.bench_function("evloop", |b| {
+        b.iter_custom(|iters| evloop.block_on(lateness(iters as u32, evloop::time::sleep)))
+    });
+    group.bench_function("tokio", |b| {
+        b.iter_custom(|iters| tokio.block_on(lateness(iters as u32, tokio::time::sleep)))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    timer_cancel,
+    timer_fire,
+    register_with_1m_pending,
+    sleep_1ms_lateness
+);
+criterion_main!(benches);
