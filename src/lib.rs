@@ -95,7 +95,11 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
 
+pub(crate) mod io;
+pub mod net;
 pub mod runtime;
+#[cfg(all(unix, feature = "signal"))]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
