@@ -165,20 +165,18 @@ fn register_with_1m_pending(c: &mut Criterion) {
 }
 
 /// Sums the lateness of `n` sequential 1 ms sleeps made by `sleep`.
-fn lateness<S, F>(n: u32, sleep: S) -> impl Future<Output = Duration>
+async fn lateness<S, F>(n: u32, sleep: S) -> Duration
 where
     S: Fn(Duration) -> F,
     F: Future<Output = ()>,
 {
-    async move {
-        let mut late = Duration::ZERO;
-        for _ in 0..n {
-            let deadline = Instant::now() + Duration::from_millis(1);
-            sleep(Duration::from_millis(1)).await;
-            late += Instant::now() - deadline;
-        }
-        late
+    let mut late = Duration::ZERO;
+    for _ in 0..n {
+        let deadline = Instant::now() + Duration::from_millis(1);
+        sleep(Duration::from_millis(1)).await;
+        late += Instant::now() - deadline;
     }
+    late
 }
 
 fn sleep_1ms_lateness(c: &mut Criterion) {

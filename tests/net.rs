@@ -543,3 +543,56 @@ fn sockets_outside_a_runtime_panic_or_fail_clearly() {
     let err = TcpListener::from_std(std_listener).unwrap_err();
     assert!(err.to_string().contains("no evloop runtime"), "{err}");
 }
+
+#[test]
+fn small_reads_keep_order_through_the_read_ahead_buffer() {
+    evloop::block_on(async {
+        let (listener, addr) = listener().await;
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 253) as u8).collect();
+        let writer = evloop::spawn({
+            let data = data.clone();
+            async move {
+                client.write_all(&data).await.unwrap();
+                client
+            }
+        });
+        // Mix tiny reads (served from read-ahead), a peek, and big reads
+        // (straight from the socket): the bytes must come in order.
+        let mut got = Vec::new();
+        let mut step = 0;
+        while got.len() < data.len() {
+            let size = [1, 7, 100, 5000][step % 4];
+            step += 1;
+            if step % 5 == 0 {
+                let mut peeked = [0; 3];
+                let n = server.peek(&mut peeked).await.unwrap();
+                assert_eq!(&peeked[..n], &data[got.len()..got.len() + n]);
+            }
+            let mut buf = vec![0; size.min(data.len() - got.len())];
+            let n = server.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got == data, "bytes reordered or lost");
+        drop(writer.await.unwrap());
+    });
+}
+
+#[test]
+fn into_std_refuses_to_lose_read_ahead_bytes() {
+    evloop::block_on(async {
+        let (listener, addr) = listener().await;
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"abcdef").await.unwrap();
+        let mut two = [0; 2];
+        server.read_exact(&mut two).await.unwrap();
+        // "cdef" sits in the read-ahead buffer now.
+        let err = server
+            .into_std()
+            .expect_err("into_std dropped read-ahead bytes");
+        assert!(err.to_string().contains("4 bytes"), "{err}");
+    });
+}

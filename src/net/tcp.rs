@@ -1,6 +1,7 @@
 //! TCP: [`TcpListener`], [`TcpStream`] and [`TcpSocket`] for options set
 //! before `bind` or `connect`.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 
 use super::addr::{resolve, try_each, ToSocketAddrs};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::stream::stream_api;
+use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
 use crate::runtime::reactor::Direction;
 
@@ -169,6 +170,8 @@ impl Stream for Incoming<'_> {
 /// See [`TcpListener`] for an example.
 pub struct TcpStream {
     io: IoSource<mio::net::TcpStream>,
+    /// Bytes read ahead by small reads (see the `stream` module).
+    ahead: RefCell<ReadAhead>,
 }
 
 impl TcpStream {
@@ -211,6 +214,7 @@ impl TcpStream {
     fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: IoSource::new(stream, "a TcpStream")?,
+            ahead: RefCell::default(),
         })
     }
 
@@ -224,15 +228,19 @@ impl TcpStream {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
             io: IoSource::try_new(mio::net::TcpStream::from_std(stream))?,
+            ahead: RefCell::default(),
         })
     }
 
-    /// Gives the socket back as a std stream, still in non-blocking mode.
+    /// Gives the socket back as a std stream, still non-blocking.
     ///
     /// # Errors
     ///
-    /// If deregistering from the poller fails.
+    /// If deregistering from the poller fails, or if small reads had read
+    /// ahead bytes that were not consumed yet (they would be lost: read
+    /// them first).
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        crate::net::stream::check_nothing_read_ahead(&self.ahead.borrow())?;
         let mio = self.io.into_inner()?;
         Ok(std::net::TcpStream::from(std::os::fd::OwnedFd::from(mio)))
     }
@@ -240,6 +248,9 @@ impl TcpStream {
     /// Reads into `buf` without removing the data from the socket: the next
     /// read sees it again. Waits until data (or end of stream) is there.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(n) = self.ahead.borrow().peek_into(buf) {
+            return Ok(n);
+        }
         std::future::poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |s| s.peek(buf))).await
     }
 

@@ -4,6 +4,7 @@
 //! unnamed sockets) as addresses. Binding needs no name resolution, so
 //! `bind` is not async.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
 use std::os::unix::net::SocketAddr;
@@ -14,7 +15,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::stream::stream_api;
+use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
 use crate::runtime::reactor::Direction;
 
@@ -132,6 +133,8 @@ impl Stream for UnixIncoming<'_> {
 /// [`TcpStream`](crate::net::TcpStream).
 pub struct UnixStream {
     io: IoSource<mio::net::UnixStream>,
+    /// Bytes read ahead by small reads (see the `stream` module).
+    ahead: RefCell<ReadAhead>,
 }
 
 impl UnixStream {
@@ -178,6 +181,7 @@ impl UnixStream {
     fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: IoSource::new(stream, "a UnixStream")?,
+            ahead: RefCell::default(),
         })
     }
 
@@ -190,6 +194,7 @@ impl UnixStream {
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
             io: IoSource::try_new(mio::net::UnixStream::from_std(stream))?,
+            ahead: RefCell::default(),
         })
     }
 
@@ -197,8 +202,11 @@ impl UnixStream {
     ///
     /// # Errors
     ///
-    /// If deregistering from the poller fails.
+    /// If deregistering from the poller fails, or if small reads had read
+    /// ahead bytes that were not consumed yet (they would be lost: read
+    /// them first).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        crate::net::stream::check_nothing_read_ahead(&self.ahead.borrow())?;
         let mio = self.io.into_inner()?;
         Ok(std::os::fd::OwnedFd::from(mio).into())
     }

@@ -129,6 +129,9 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) fn new(id: u64, config: Config, reactor: Reactor, shared: Arc<Shared>) -> Core {
+        let clock = Clock::new(config.start_paused);
+        // Every future deadline is later than the clock's first reading.
+        let timers = TimerHeap::new(clock.now());
         Core {
             id,
             tasks: RefCell::new(Slab::new()),
@@ -137,8 +140,8 @@ impl Core {
             main_woken: Cell::new(false),
             shared,
             reactor: RefCell::new(reactor),
-            clock: Clock::new(config.start_paused),
-            timers: RefCell::new(TimerHeap::default()),
+            clock,
+            timers: RefCell::new(timers),
             blocking: BlockingPool::new(config.blocking),
             wake_buffer: RefCell::new(Vec::new()),
             remote_buffer: RefCell::new(RemoteQueue::default()),

@@ -14,18 +14,20 @@
 //!   sift is short. Measured in `benches/time.rs`.
 //!
 //! ```text
-//!   slab (stable keys)                heap (Vec of slab keys, min at 0)
-//!   key 0: deadline 12, at heap[2]        [ 3 , 1 , 0 ]
-//!   key 1: deadline  9, at heap[1]          |    |    `- key 0 (12)
-//!   key 3: deadline  5, at heap[0]          |    `- key 1 (9)
-//!                                           `- key 3 (5): next to fire
+//!   slab (stable keys)        heap (Vec of (deadline, key), min at 0)
+//!   key 0: waker, at heap[2]      [ (5,k3) , (9,k1) , (12,k0) ]
+//!   key 1: waker, at heap[1]           |        |         `- key 0
+//!   key 3: waker, at heap[0]           |        `- key 1
+//!                                      `- key 3: next to fire
 //! ```
 //!
-//! Each slab entry remembers its heap position, so cancelling key 1 swaps
-//! it with the last heap element and sifts that one into place.
+//! Each slab entry remembers its heap position, so cancelling key 1 moves
+//! the last heap element into its place and sifts that one up or down.
+//! The deadlines sit in the heap array itself, so a sift compares
+//! neighbours in one contiguous array.
 
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use slab::Slab;
 
@@ -39,36 +41,87 @@ pub(crate) struct TimerKey {
 
 #[derive(Debug)]
 struct Entry {
-    deadline: Instant,
-    /// Insertion order: among equal deadlines, the older timer fires first.
+    /// Insertion order, also the key's generation.
     generation: u64,
-    /// Where this entry's key sits in `heap`.
+    /// Where this entry sits in `heap`.
     heap_index: usize,
     /// The task to wake when the deadline passes.
     waker: Waker,
 }
 
+/// One heap element. The sort key lives here, not in the slab, so that
+/// sifting compares neighbours in one contiguous array instead of chasing
+/// two slab entries per comparison: with 100,000 timers that indirection
+/// was a cache miss per comparison and made firing timers 2x slower than
+/// tokio's wheel (`timer_fire`).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Nanoseconds since the store's base instant.
+    deadline: u64,
+    /// Among equal deadlines, the older timer fires first.
+    generation: u64,
+    /// The slab entry this slot belongs to.
+    index: usize,
+}
+
+impl Slot {
+    fn before(&self, other: &Slot) -> bool {
+        (self.deadline, self.generation) < (other.deadline, other.generation)
+    }
+}
+
 /// Pending timers, earliest deadline first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TimerHeap {
     entries: Slab<Entry>,
-    heap: Vec<usize>,
+    heap: Vec<Slot>,
     next_generation: u64,
+    /// Deadlines are stored as nanoseconds since this instant (8 bytes
+    /// instead of `Instant`'s 16, exact to the nanosecond for 584 years).
+    base: Instant,
+}
+
+impl Default for TimerHeap {
+    fn default() -> TimerHeap {
+        TimerHeap::new(Instant::now())
+    }
 }
 
 impl TimerHeap {
+    /// An empty store. `base` must not be later than any deadline that is
+    /// still in the future when inserted: the runtime passes its clock's
+    /// reading at creation.
+    pub(crate) fn new(base: Instant) -> TimerHeap {
+        TimerHeap {
+            entries: Slab::new(),
+            heap: Vec::new(),
+            next_generation: 0,
+            base,
+        }
+    }
+
+    /// A deadline as the heap's sort key; earlier than the base counts as
+    /// the base (it is due anyway), beyond 584 years as "never".
+    fn nanos(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.base);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    }
+
     /// Adds a timer; `waker` is woken once `deadline` has passed.
     pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
         self.next_generation += 1;
         let generation = self.next_generation;
         let heap_index = self.heap.len();
         let index = self.entries.insert(Entry {
-            deadline,
             generation,
             heap_index,
             waker,
         });
-        self.heap.push(index);
+        self.heap.push(Slot {
+            deadline: self.nanos(deadline),
+            generation,
+            index,
+        });
         self.sift_up(heap_index);
         TimerKey { index, generation }
     }
@@ -80,12 +133,13 @@ impl TimerHeap {
 
     /// Moves a waiting timer to `deadline`. False if it already fired.
     pub(crate) fn reset(&mut self, key: TimerKey, deadline: Instant) -> bool {
-        let Some(entry) = self.entry_mut(key) else {
+        let Some(entry) = self.entry(key) else {
             return false;
         };
-        let earlier = deadline < entry.deadline;
-        entry.deadline = deadline;
         let at = entry.heap_index;
+        let deadline = self.nanos(deadline);
+        let earlier = deadline < self.heap[at].deadline;
+        self.heap[at].deadline = deadline;
         if earlier {
             self.sift_up(at);
         } else {
@@ -113,17 +167,24 @@ impl TimerHeap {
 
     /// The earliest deadline, if any timer waits.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.heap.first().map(|&index| self.entries[index].deadline)
+        self.heap.first().map(|slot| {
+            // "Never" saturates to far in the future rather than wrapping.
+            self.base
+                .checked_add(Duration::from_nanos(slot.deadline))
+                .unwrap_or_else(|| self.base + Duration::from_secs(86_400 * 365 * 100))
+        })
     }
 
     /// Removes every timer whose deadline is at or before `now` and pushes
     /// its waker onto `wakers`, earliest first. Returns how many fired.
     pub(crate) fn fire_due(&mut self, now: Instant, wakers: &mut Vec<Waker>) -> usize {
+        let now = self.nanos(now);
         let mut fired = 0;
-        while let Some(&index) = self.heap.first() {
-            if self.entries[index].deadline > now {
+        while let Some(slot) = self.heap.first() {
+            if slot.deadline > now {
                 break;
             }
+            let index = slot.index;
             wakers.push(self.remove(index).waker);
             fired += 1;
         }
@@ -150,57 +211,60 @@ impl TimerHeap {
     /// Takes slab entry `index` out of the heap and the slab.
     fn remove(&mut self, index: usize) -> Entry {
         let at = self.entries[index].heap_index;
-        let last = self.heap.len() - 1;
-        self.swap(at, last);
-        self.heap.pop();
+        let last = self.heap.pop().expect("an entry is in the heap");
         if at < self.heap.len() {
-            // The element moved into the hole may belong above or below it.
+            // Fill the hole with the last element; it may belong above or
+            // below it.
+            self.place(at, last);
             self.sift_up(at);
             self.sift_down(at);
         }
         self.entries.remove(index)
     }
 
-    /// Orders by deadline, then by age.
-    fn less(&self, a: usize, b: usize) -> bool {
-        let (a, b) = (&self.entries[self.heap[a]], &self.entries[self.heap[b]]);
-        (a.deadline, a.generation) < (b.deadline, b.generation)
+    /// Puts `slot` at heap position `at` and tells its entry.
+    fn place(&mut self, at: usize, slot: Slot) {
+        self.entries[slot.index].heap_index = at;
+        self.heap[at] = slot;
     }
 
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.entries[self.heap[a]].heap_index = a;
-        self.entries[self.heap[b]].heap_index = b;
-    }
-
+    /// Moves the element at `at` up while it is earlier than its parent.
+    /// Parents move down into the hole; the element is written once.
     fn sift_up(&mut self, mut at: usize) {
+        let moving = self.heap[at];
         while at > 0 {
             let parent = (at - 1) / 2;
-            if !self.less(at, parent) {
+            if !moving.before(&self.heap[parent]) {
                 break;
             }
-            self.swap(at, parent);
+            self.place(at, self.heap[parent]);
             at = parent;
         }
+        self.place(at, moving);
     }
 
+    /// Moves the element at `at` down while a child is earlier.
     fn sift_down(&mut self, mut at: usize) {
+        let moving = self.heap[at];
+        let len = self.heap.len();
         loop {
             let left = 2 * at + 1;
+            if left >= len {
+                break;
+            }
             let right = left + 1;
-            let mut smallest = at;
-            if left < self.heap.len() && self.less(left, smallest) {
-                smallest = left;
+            let child = if right < len && self.heap[right].before(&self.heap[left]) {
+                right
+            } else {
+                left
+            };
+            if !self.heap[child].before(&moving) {
+                break;
             }
-            if right < self.heap.len() && self.less(right, smallest) {
-                smallest = right;
-            }
-            if smallest == at {
-                return;
-            }
-            self.swap(at, smallest);
-            at = smallest;
+            self.place(at, self.heap[child]);
+            at = child;
         }
+        self.place(at, moving);
     }
 }
 
@@ -237,8 +301,8 @@ mod tests {
     #[test]
     fn timers_fire_in_deadline_order_and_equal_deadlines_in_insert_order() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let t0 = Instant::now();
         let mut heap = TimerHeap::default();
+        let t0 = Instant::now();
         // (waker number, deadline offset in ms)
         for (n, ms) in [(0, 30), (1, 10), (2, 20), (3, 10), (4, 0), (5, 20)] {
             heap.insert(t0 + Duration::from_millis(ms), numbered(n, &log));
@@ -254,8 +318,8 @@ mod tests {
     #[test]
     fn a_timer_never_fires_before_its_deadline() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let t0 = Instant::now();
         let mut heap = TimerHeap::default();
+        let t0 = Instant::now();
         heap.insert(t0 + Duration::from_millis(5), numbered(0, &log));
         assert_eq!(fire_all(&mut heap, t0 + Duration::from_micros(4_999)), 0);
         assert_eq!(fire_all(&mut heap, t0 + Duration::from_millis(5)), 1);
@@ -264,9 +328,9 @@ mod tests {
     #[test]
     fn reset_moves_a_timer_earlier_and_later() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut heap = TimerHeap::default();
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
-        let mut heap = TimerHeap::default();
         let a = heap.insert(ms(10), numbered(0, &log));
         let b = heap.insert(ms(20), numbered(1, &log));
         assert!(heap.reset(b, ms(5)));
@@ -281,8 +345,8 @@ mod tests {
     #[test]
     fn cancel_removes_only_its_own_timer() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let t0 = Instant::now();
         let mut heap = TimerHeap::default();
+        let t0 = Instant::now();
         let a = heap.insert(t0, numbered(0, &log));
         heap.cancel(a);
         // The slot is reused; the stale key must not cancel the new timer.
@@ -304,8 +368,8 @@ mod tests {
         }
         let first = Arc::new(Count(AtomicUsize::new(0)));
         let second = Arc::new(Count(AtomicUsize::new(0)));
-        let t0 = Instant::now();
         let mut heap = TimerHeap::default();
+        let t0 = Instant::now();
         let key = heap.insert(t0, futures_task::waker(first.clone()));
         heap.set_waker(key, &futures_task::waker(second.clone()));
         let mut wakers = Vec::new();
@@ -325,8 +389,8 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let t0 = Instant::now();
         let mut heap = TimerHeap::default();
+        let t0 = Instant::now();
         let mut live = Vec::new();
         for _ in 0..5_000 {
             if next() % 3 == 0 && !live.is_empty() {
