@@ -225,11 +225,18 @@ impl Client {
         let body = request.body.as_deref().unwrap_or(&[]);
         let mut fresh_only = false;
         loop {
-            let pooled = if fresh_only {
+            let mut pooled = if fresh_only {
                 None
             } else {
                 self.inner.pool.checkout(&key)
             };
+            // A request we may not repeat should not cross a close on the
+            // wire: check that the server has not closed the connection.
+            if !is_idempotent(&request.method) {
+                while pooled.as_mut().is_some_and(Conn::is_closed) {
+                    pooled = self.inner.pool.checkout(&key);
+                }
+            }
             let mut conn = match pooled {
                 Some(conn) => conn,
                 None => self.connect(url).await?,

@@ -78,6 +78,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         self.pos < self.buf.len()
     }
 
+    /// Whether the server has closed this idle connection (or sent bytes
+    /// nobody asked for): one read attempt that must find nothing to read.
+    /// Costs a syscall, so the client asks only before a request it could
+    /// not safely retry.
+    pub(crate) fn is_closed(&mut self) -> bool {
+        let waker = futures_task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut byte = [0; 1];
+        !Pin::new(&mut self.io)
+            .poll_read(&mut cx, &mut byte)
+            .is_pending()
+    }
+
     /// Writes the request head and body, then flushes.
     pub(crate) async fn write_request(&mut self, head: &[u8], body: &[u8]) -> io::Result<()> {
         self.requests += 1;
