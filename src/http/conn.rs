@@ -40,9 +40,11 @@ pub(crate) enum ReadBodyError {
 #[derive(Debug)]
 pub(crate) struct Conn<S> {
     io: S,
-    /// Received bytes; `buf[pos..]` is not yet consumed.
+    /// The read buffer, always initialised (so a read never zeroes it
+    /// again); `buf[pos..end]` holds received bytes not yet consumed.
     buf: Vec<u8>,
     pos: usize,
+    end: usize,
     /// Response bytes received since the last request was written: a
     /// failure with none is one a fresh connection may not have.
     received: usize,
@@ -57,6 +59,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             io,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             received: 0,
             requests: 0,
         }
@@ -75,7 +78,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Whether unread bytes are buffered (a server that answers more than
     /// it was asked leaves a connection that cannot be trusted).
     pub(crate) fn has_buffered(&self) -> bool {
-        self.pos < self.buf.len()
+        self.pos < self.end
     }
 
     /// Whether the server has closed this idle connection (or sent bytes
@@ -110,35 +113,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Reads more bytes into the buffer; `Ok(0)` at EOF.
     async fn fill(&mut self) -> io::Result<usize> {
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > 0 && self.buf.len() + READ_SIZE > self.buf.capacity() {
+        if self.pos == self.end {
+            (self.pos, self.end) = (0, 0);
+        } else if self.pos > 0 && self.buf.len() - self.end < READ_SIZE {
             // Move the unread tail to the front instead of growing.
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+            self.buf.copy_within(self.pos..self.end, 0);
+            (self.pos, self.end) = (0, self.end - self.pos);
         }
-        let start = self.buf.len();
-        self.buf.resize(start + READ_SIZE, 0);
+        if self.buf.len() - self.end < READ_SIZE {
+            self.buf.resize(self.end + READ_SIZE, 0);
+        }
         let io = &mut self.io;
-        let buf = &mut self.buf[start..];
-        let result = poll_fn(|cx| Pin::new(&mut *io).poll_read(cx, buf)).await;
-        let n = *result.as_ref().unwrap_or(&0);
-        self.buf.truncate(start + n);
+        let buf = &mut self.buf[self.end..];
+        let n = poll_fn(|cx| Pin::new(&mut *io).poll_read(cx, buf)).await?;
+        self.end += n;
         self.received += n;
-        result
+        Ok(n)
     }
 
     /// Reads one response head. Bytes after it stay buffered for the body.
     pub(crate) async fn read_head(&mut self) -> Result<ResponseHead, ReadHeadError> {
         loop {
             if let Some((head, len)) =
-                parse_response_head(&self.buf[self.pos..]).map_err(ReadHeadError::Head)?
+                parse_response_head(&self.buf[self.pos..self.end]).map_err(ReadHeadError::Head)?
             {
                 self.pos += len;
                 return Ok(head);
             }
-            let unread = self.buf.len() - self.pos;
+            let unread = self.end - self.pos;
             if unread >= MAX_HEAD_BYTES {
                 return Err(ReadHeadError::Head(HeadError::TooLarge));
             }
@@ -157,23 +159,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
-    /// The next piece of body, or `None` at its end.
-    pub(crate) async fn read_body(
+    /// Appends the next piece of body to `out`: true if it did, false at
+    /// the end of the body. (`bytes()` reads straight into its buffer.)
+    pub(crate) async fn read_body_into(
         &mut self,
         decoder: &mut Decoder,
-    ) -> Result<Option<Vec<u8>>, ReadBodyError> {
+        out: &mut Vec<u8>,
+    ) -> Result<bool, ReadBodyError> {
         loop {
             if decoder.is_done() {
-                return Ok(None);
+                return Ok(false);
             }
             let step = decoder
-                .decode(&self.buf[self.pos..])
+                .decode(&self.buf[self.pos..self.end])
                 .map_err(ReadBodyError::Body)?;
             let data = step.data.start + self.pos..step.data.end + self.pos;
-            let data = (!data.is_empty()).then(|| self.buf[data].to_vec());
             self.pos += step.consumed;
-            if data.is_some() {
-                return Ok(data);
+            if !data.is_empty() {
+                out.extend_from_slice(&self.buf[data]);
+                return Ok(true);
             }
             if step.consumed == 0
                 && !decoder.is_done()
@@ -325,9 +329,7 @@ pub(crate) mod tests {
     ) -> Result<Vec<u8>, ReadBodyError> {
         let mut decoder = Decoder::new(framing);
         let mut body = Vec::new();
-        while let Some(piece) = conn.read_body(&mut decoder).await? {
-            body.extend(piece);
-        }
+        while conn.read_body_into(&mut decoder, &mut body).await? {}
         Ok(body)
     }
 

@@ -163,10 +163,17 @@ impl Response {
     /// An [`is_body`](Error::is_body) error for a broken or truncated body,
     /// [`is_timeout`](Error::is_timeout) if the request's timeout passes.
     pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        let mut piece = Vec::new();
+        let more = self.next_into(&mut piece).await?;
+        Ok(more.then_some(piece))
+    }
+
+    /// Appends the next piece of body to `out`; false at the end.
+    async fn next_into(&mut self, out: &mut Vec<u8>) -> Result<bool, Error> {
         let Body::Streaming(streaming) = &mut self.body else {
-            return Ok(None);
+            return Ok(false);
         };
-        let read = streaming.conn.read_body(&mut streaming.decoder);
+        let read = streaming.conn.read_body_into(&mut streaming.decoder, out);
         let result = match streaming.deadline {
             None => read.await,
             Some(deadline) => match timeout_at(deadline, read).await {
@@ -178,13 +185,9 @@ impl Response {
             },
         };
         match result {
-            Ok(Some(piece)) => {
+            Ok(more) => {
                 self.finish_if_done();
-                Ok(Some(piece))
-            }
-            Ok(None) => {
-                self.finish_if_done();
-                Ok(None)
+                Ok(more)
             }
             Err(e) => {
                 // Drop the connection: its stream position is unknown.
@@ -249,12 +252,11 @@ impl Response {
             }
             body.reserve(usize::try_from(len.min(limit).min(1 << 20)).unwrap_or(0));
         }
-        while let Some(piece) = self.chunk().await? {
-            if (body.len() + piece.len()) as u64 > limit {
+        while self.next_into(&mut body).await? {
+            if body.len() as u64 > limit {
                 self.body = Body::Done;
                 return Err(too_long(&self.url));
             }
-            body.extend_from_slice(&piece);
         }
         Ok(body)
     }
