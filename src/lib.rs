@@ -97,7 +97,11 @@
 
 #[cfg(feature = "http")]
 pub mod http;
+pub(crate) mod io;
+pub mod net;
 pub mod runtime;
+#[cfg(all(unix, feature = "signal"))]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -189,40 +189,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
-/// NET-MERGE placeholder for TcpStream.
-#[derive(Debug)]
-pub(crate) struct Placeholder;
-impl AsyncRead for Placeholder {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        _: &mut [u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::task::Poll::Ready(Ok(0))
-    }
-}
-impl AsyncWrite for Placeholder {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        _: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::task::Poll::Ready(Ok(0))
-    }
-    fn poll_flush(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_close(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
 /// Writes all of `bytes`; a write of zero bytes is an error, not a loop.
 async fn write_all<S: AsyncWrite + Unpin>(io: &mut S, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {

@@ -50,14 +50,11 @@ pub(crate) fn default_connector(#[cfg(feature = "tls")] tls: super::tls::TlsConf
 
 /// Resolves the host (on the blocking pool) and connects, trying each
 /// address in turn.
-async fn tcp(url: &Url) -> Result<TcpStream, Error> {
-    // NET-MERGE: evloop::net is not merged yet.
-    let _ = url;
-    Err(Error::new(
-        Kind::Connect,
-        Some("evloop::net is not merged yet"),
-    ))
+async fn tcp(url: &Url) -> Result<crate::net::TcpStream, Error> {
+    let stream = crate::net::TcpStream::connect((url.host_unbracketed(), url.port()))
+        .await
+        .map_err(|e| Error::new(Kind::Connect, Some(e)))?;
+    // Requests are written whole; Nagle would only delay them.
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
 }
-
-/// NET-MERGE placeholder.
-type TcpStream = super::conn::Placeholder;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::diagnostics::DiagnosticsConfig;
 
 use super::Runtime;
+use crate::task::blocking::PoolConfig;
 
 /// What a task's panic does.
 ///
@@ -46,6 +47,8 @@ pub(crate) struct Config {
     pub(crate) start_paused: bool,
     /// Trace and slow-poll settings.
     pub(crate) diagnostics: DiagnosticsConfig,
+    /// Blocking-pool size and thread keep-alive.
+    pub(crate) blocking: PoolConfig,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             unhandled_panic: UnhandledPanic::Ignore,
             start_paused: false,
             diagnostics: DiagnosticsConfig::default(),
+            blocking: PoolConfig::default(),
         }
     }
 }
@@ -183,6 +187,45 @@ impl Builder {
     /// ```
     pub fn slow_poll_threshold(mut self, threshold: Option<Duration>) -> Builder {
         self.config.diagnostics.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// The most threads the blocking pool
+    /// ([`spawn_blocking`](crate::task::spawn_blocking)) runs at once
+    /// (default 64). Further jobs wait in order for a free thread. Values
+    /// below 1 are taken as 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = evloop::Runtime::builder().max_blocking_threads(2).build()?;
+    /// let n = rt.block_on(async {
+    ///     evloop::task::spawn_blocking(|| 7).await.unwrap()
+    /// });
+    /// assert_eq!(n, 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn max_blocking_threads(mut self, threads: usize) -> Builder {
+        self.config.blocking.max_threads = threads.max(1);
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for a job before it
+    /// exits (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = evloop::Runtime::builder()
+    ///     .blocking_keep_alive(Duration::from_millis(100))
+    ///     .build()?;
+    /// # drop(rt);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.config.blocking.keep_alive = keep_alive;
         self
     }
 

@@ -67,7 +67,6 @@ impl TaskStats {
 
 /// What a pending task waits for, as far as the runtime can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // each variant is recorded by the module it names
 pub(crate) enum WaitingOn {
     /// A timer with this deadline.
     Timer(Instant),

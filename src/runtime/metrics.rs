@@ -49,6 +49,12 @@ pub struct Metrics {
     pub timers_fired: u64,
     /// Timers waiting in the store right now.
     pub pending_timers: usize,
+    /// Sockets (and other I/O sources) registered with the reactor now.
+    pub io_sources: usize,
+    /// Blocking-pool threads alive right now (running a job or idle).
+    pub blocking_threads: usize,
+    /// Blocking jobs queued and waiting for a free pool thread.
+    pub blocking_queue_depth: usize,
     /// Polls by duration, `block_on`'s included: bucket `i` counts polls
     /// shorter than [`Metrics::POLL_TIME_BUCKETS`]`[i]` (and not shorter than
     /// the bound before it); the last bucket counts the rest. Filled only
@@ -94,6 +100,8 @@ impl MetricsCells {
         &self,
         alive_tasks: usize,
         pending_timers: usize,
+        io_sources: usize,
+        (blocking_threads, blocking_queue_depth): (usize, usize),
         diag: &Diagnostics,
     ) -> Metrics {
         Metrics {
@@ -107,6 +115,9 @@ impl MetricsCells {
             slow_polls: diag.slow_polls.get(),
             timers_fired: self.timers_fired.get(),
             pending_timers,
+            io_sources,
+            blocking_threads,
+            blocking_queue_depth,
             poll_time_histogram: std::array::from_fn(|i| diag.histogram[i].get()),
         }
     }

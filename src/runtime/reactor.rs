@@ -74,8 +74,6 @@ pub(crate) struct Reactor {
     sources: Slab<ScheduledIo>,
 }
 
-// The registration methods are used by the `io` readiness wrapper.
-#[allow(dead_code)]
 impl Reactor {
     /// A new poller, with the runtime's `mio::Waker` registered on it.
     pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {

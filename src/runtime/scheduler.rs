@@ -33,6 +33,7 @@ use super::metrics::{Metrics, MetricsCells};
 use super::reactor::Reactor;
 use super::waker::{Header, RemoteQueue, Shared};
 use super::{Config, UnhandledPanic};
+use crate::task::blocking::BlockingPool;
 use crate::task::{self, JoinHandle};
 use crate::time::heap::TimerHeap;
 use crate::time::Clock;
@@ -102,6 +103,8 @@ pub(crate) struct Core {
     pub(crate) clock: Clock,
     /// Pending timers, earliest deadline first.
     pub(crate) timers: RefCell<TimerHeap>,
+    /// Threads for `spawn_blocking`.
+    pub(crate) blocking: BlockingPool,
     /// Buffers reused by every tick, so a tick does not allocate.
     wake_buffer: RefCell<Vec<Waker>>,
     remote_buffer: RefCell<RemoteQueue>,
@@ -136,6 +139,7 @@ impl Core {
             reactor: RefCell::new(reactor),
             clock: Clock::new(config.start_paused),
             timers: RefCell::new(TimerHeap::default()),
+            blocking: BlockingPool::new(config.blocking),
             wake_buffer: RefCell::new(Vec::new()),
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
@@ -402,7 +406,6 @@ impl Core {
 
     /// Notes what the task being polled waits on, for the dump. Called by
     /// the timer and I/O code when they keep a task's waker.
-    #[allow(dead_code)] // called by the timer and I/O modules
     pub(crate) fn note_waiting_on(&self, what: WaitingOn) {
         if let Some(id) = self.current.get() {
             if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
@@ -518,6 +521,8 @@ impl Core {
             // Dropped outside the borrow: a destructor may touch the runtime.
             drop(tasks);
         }
+        // Queued blocking jobs are cancelled; running ones finish alone.
+        self.blocking.shutdown();
         let leftovers = self.shared.close();
         drop(leftovers);
         self.remote_buffer.borrow_mut().spawns.clear();
@@ -528,6 +533,8 @@ impl Core {
         self.metrics.snapshot(
             self.tasks.borrow().len(),
             self.timers.borrow().len(),
+            self.reactor.borrow().len(),
+            self.blocking.counts(),
             &self.diag,
         )
     }

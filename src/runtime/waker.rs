@@ -145,16 +145,18 @@ impl Shared {
 
     /// Counts a blocking job as started (call on the loop's thread, before
     /// handing the job to the pool).
-    #[allow(dead_code)] // used by the blocking pool
     pub(crate) fn blocking_job_started(&self) {
         self.blocking_jobs.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Counts a blocking job as finished (call on the pool thread, before
-    /// waking the task that awaits the result).
-    #[allow(dead_code)] // used by the blocking pool
+    /// Counts a blocking job as finished (call on the pool thread, after
+    /// its result is stored and its waiter woken). The last one wakes the
+    /// loop: with a paused clock it may be waiting for exactly this, to
+    /// jump to the next timer, even if nobody awaits the job's result.
     pub(crate) fn blocking_job_finished(&self) {
-        self.blocking_jobs.fetch_sub(1, Ordering::SeqCst);
+        if self.blocking_jobs.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let _ = self.waker.wake();
+        }
     }
 
     /// True while a blocking job started from this runtime is running.

@@ -1,9 +1,11 @@
-//! Tasks: [`spawn`], [`JoinHandle`], [`JoinError`], [`yield_now`], and
-//! [`Builder`] for named tasks.
+//! Tasks: [`spawn`], [`JoinHandle`], [`JoinError`], [`yield_now`],
+//! [`Builder`] for named tasks, and [`spawn_blocking`] for work that would
+//! block the loop.
 //!
 //! A task is a future the runtime owns and polls whenever it is woken. It
 //! need not be `Send`: it never leaves the loop's thread.
 
+pub(crate) mod blocking;
 mod builder;
 mod error;
 pub(crate) mod harness;
@@ -12,6 +14,7 @@ mod yield_now;
 
 use std::future::Future;
 
+pub use blocking::spawn_blocking;
 pub use builder::Builder;
 pub use error::JoinError;
 pub use join::JoinHandle;

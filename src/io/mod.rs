@@ -1,0 +1,196 @@
+//! The readiness wrapper every socket type is built on.
+//!
+//! A non-blocking socket answers a read it cannot serve with `WouldBlock`.
+//! The loop turns that into waiting, in four steps:
+//!
+//! ```text
+//!   read(buf) ── reactor says READABLE? ──no──▶ leave waker, Pending
+//!                    │ yes                         ▲
+//!                    ▼                             │ epoll event (next edge)
+//!               recv() syscall ── WouldBlock ──▶ clear READABLE
+//!                    │ n bytes
+//!                    ▼
+//!               Ready(n)  (a short read clears READABLE too, see below)
+//! ```
+//!
+//! mio's readiness is edge-triggered: the OS reports "became readable" once
+//! and never repeats it while the socket stays readable. So the reactor
+//! remembers the edge until a syscall proves it stale by returning
+//! `WouldBlock`; forgetting it earlier would wait for an edge that never
+//! comes, keeping it after `WouldBlock` would spin.
+//!
+//! One saving: on a stream socket, a read that fills less than the buffer
+//! emptied the socket's receive queue, and a write that took less than
+//! offered filled its send queue. Clearing readiness right there saves the
+//! syscall that would only return `WouldBlock`. It is sound because with
+//! edge triggering every new arrival queues a fresh event: data that lands
+//! after our read sets readiness again at the next wait.
+
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+use mio::Interest;
+
+use crate::runtime::context;
+use crate::runtime::diagnostics::WaitingOn;
+use crate::runtime::reactor::Direction;
+use crate::runtime::scheduler::Core;
+
+/// A mio source registered with the reactor of the runtime that created it.
+///
+/// Reads and writes take `&self`, as mio's do, so one task can read while
+/// another writes. The wrapper holds its runtime's core: sockets belong to
+/// one runtime and one thread (they are `!Send`).
+pub(crate) struct IoSource<S: Source> {
+    core: Rc<Core>,
+    key: usize,
+    /// Always `Some` until `into_inner` takes it back out.
+    source: Option<S>,
+}
+
+impl<S: Source> IoSource<S> {
+    /// Registers `source` for reading and writing with the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, naming `what` and the fix.
+    #[track_caller]
+    pub(crate) fn new(mut source: S, what: &str) -> io::Result<IoSource<S>> {
+        let core = context::expect_current(what);
+        let key = core
+            .reactor
+            .borrow_mut()
+            .register(&mut source, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(IoSource {
+            core,
+            key,
+            source: Some(source),
+        })
+    }
+
+    /// Like [`new`](IoSource::new), but returns an error instead of
+    /// panicking outside a runtime (for `from_std` conversions that return
+    /// `io::Result` anyway).
+    pub(crate) fn try_new(mut source: S) -> io::Result<IoSource<S>> {
+        let core = context::with_current(Rc::clone).ok_or_else(|| {
+            io::Error::other(
+                "no evloop runtime on this thread: create sockets inside \
+                 `block_on` or a task",
+            )
+        })?;
+        let key = core
+            .reactor
+            .borrow_mut()
+            .register(&mut source, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(IoSource {
+            core,
+            key,
+            source: Some(source),
+        })
+    }
+
+    /// The mio source, for calls that need no readiness (options, addresses).
+    pub(crate) fn get_ref(&self) -> &S {
+        self.source.as_ref().expect("IoSource holds its source")
+    }
+
+    /// Ready when the reactor has seen `direction`'s readiness (or a close or
+    /// error, which a syscall will report); otherwise keeps the waker.
+    pub(crate) fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        let ready = self
+            .core
+            .reactor
+            .borrow_mut()
+            .poll_ready(self.key, direction, cx);
+        match ready {
+            Poll::Ready(_) => Poll::Ready(()),
+            Poll::Pending => {
+                self.core.note_waiting_on(match direction {
+                    Direction::Read => WaitingOn::Readable(self.key),
+                    Direction::Write => WaitingOn::Writable(self.key),
+                });
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Forgets `direction`'s readiness: a syscall just found it stale.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        self.core
+            .reactor
+            .borrow_mut()
+            .clear_ready(self.key, direction);
+    }
+
+    /// Runs the non-blocking `op` once readiness allows, clearing the
+    /// readiness and waiting again whenever it says `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            if self.poll_ready(direction, cx).is_pending() {
+                return Poll::Pending;
+            }
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_ready(direction),
+                // A signal interrupted the syscall: just try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// [`poll_io`](IoSource::poll_io) for a stream read or write of `len`
+    /// bytes: a short transfer also clears readiness (see the module docs).
+    pub(crate) fn poll_stream_io(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let result = self.poll_io(direction, cx, op);
+        if let Poll::Ready(Ok(n)) = result {
+            // n == 0 on a read is end of file (or an empty buffer): keep the
+            // readiness, so the next read reports it again at once.
+            if n > 0 && n < len {
+                self.clear_ready(direction);
+            }
+        }
+        result
+    }
+
+    /// Deregisters and returns the mio source (for `into_std`).
+    pub(crate) fn into_inner(mut self) -> io::Result<S> {
+        let mut source = self.source.take().expect("IoSource holds its source");
+        self.core
+            .reactor
+            .borrow_mut()
+            .deregister(self.key, &mut source)?;
+        Ok(source)
+    }
+}
+
+impl<S: Source> std::fmt::Debug for IoSource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IoSource").field("key", &self.key).finish()
+    }
+}
+
+impl<S: Source> Drop for IoSource<S> {
+    fn drop(&mut self) {
+        if let Some(mut source) = self.source.take() {
+            // A failure means the fd is already gone; nothing is left to undo.
+            let _ = self
+                .core
+                .reactor
+                .borrow_mut()
+                .deregister(self.key, &mut source);
+        }
+    }
+}

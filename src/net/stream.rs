@@ -1,0 +1,258 @@
+//! What TCP and Unix stream sockets share: reads and writes through the
+//! readiness wrapper, the futures-io traits, and split halves.
+//!
+//! Both socket types are a byte stream over a file descriptor, so their
+//! async methods are the same code: this macro writes them once.
+
+/// Writes the shared stream API for `$ty`, a struct whose field `io` is an
+/// `IoSource` of a mio stream type.
+macro_rules! stream_api {
+    ($ty:ident) => {
+        impl $ty {
+            /// Ready when the socket may be readable (a read may still find
+            /// nothing: then it clears the readiness and waits again).
+            pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.io.poll_ready(Direction::Read, cx).map(Ok)
+            }
+
+            /// Ready when the socket may be writable.
+            pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.io.poll_ready(Direction::Write, cx).map(Ok)
+            }
+
+            /// Waits until the socket may be readable.
+            pub async fn readable(&self) -> io::Result<()> {
+                std::future::poll_fn(|cx| self.poll_read_ready(cx)).await
+            }
+
+            /// Waits until the socket may be writable.
+            pub async fn writable(&self) -> io::Result<()> {
+                std::future::poll_fn(|cx| self.poll_write_ready(cx)).await
+            }
+
+            /// Reads into `buf` once the socket is readable; `Ok(0)` means
+            /// the peer closed its write side (or `buf` is empty).
+            pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                let len = buf.len();
+                self.io
+                    .poll_stream_io(Direction::Read, cx, len, |s| (&*s).read(buf))
+            }
+
+            /// Writes from `buf` once the socket is writable; returns how
+            /// many bytes the kernel took.
+            pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.io
+                    .poll_stream_io(Direction::Write, cx, buf.len(), |s| (&*s).write(buf))
+            }
+
+            /// Writes from several buffers with one syscall (`writev`).
+            pub fn poll_write_vectored(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let len = bufs.iter().map(|b| b.len()).sum();
+                self.io.poll_stream_io(Direction::Write, cx, len, |s| {
+                    (&*s).write_vectored(bufs)
+                })
+            }
+
+            /// Reads what is there into `buf`, waiting until something is;
+            /// `Ok(0)` is end of stream.
+            ///
+            /// Cancel safe: dropping the future before it completes loses
+            /// no data.
+            pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                std::future::poll_fn(|cx| self.poll_read(cx, buf)).await
+            }
+
+            /// Writes some of `buf`, waiting until the kernel takes any;
+            /// returns how many bytes it took.
+            ///
+            /// Cancel safe: if dropped before completion, nothing was written.
+            pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+                std::future::poll_fn(|cx| self.poll_write(cx, buf)).await
+            }
+
+            /// Writes all of `buf`.
+            ///
+            /// Not cancel safe: if dropped midway, an unknown prefix was sent.
+            pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+                while !buf.is_empty() {
+                    match self.write(buf).await? {
+                        0 => return Err(io::ErrorKind::WriteZero.into()),
+                        n => buf = &buf[n..],
+                    }
+                }
+                Ok(())
+            }
+
+            /// Reads exactly `buf.len()` bytes; an early end of stream is an
+            /// `UnexpectedEof` error.
+            ///
+            /// Not cancel safe: if dropped midway, the bytes read so far are
+            /// lost.
+            pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+                while !buf.is_empty() {
+                    match self.read(buf).await? {
+                        0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                        n => buf = &mut buf[n..],
+                    }
+                }
+                Ok(())
+            }
+
+            /// Reads until end of stream, appending to `buf`; returns how
+            /// many bytes it appended.
+            ///
+            /// Cancel safe in the sense that what was read so far stays in
+            /// `buf`.
+            pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+                let start = buf.len();
+                loop {
+                    if buf.capacity() - buf.len() < 4096 {
+                        buf.reserve(8192.max(buf.capacity() - start));
+                    }
+                    let filled = buf.len();
+                    buf.resize(buf.capacity(), 0);
+                    let result = self.read(&mut buf[filled..]).await;
+                    match result {
+                        Ok(0) => {
+                            buf.truncate(filled);
+                            return Ok(filled - start);
+                        }
+                        Ok(n) => buf.truncate(filled + n),
+                        Err(e) => {
+                            buf.truncate(filled);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+
+            /// Tries a read without waiting: `WouldBlock` if nothing is
+            /// there now.
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                let result = (&*self.io.get_ref()).read(buf);
+                if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                    self.io.clear_ready(Direction::Read);
+                }
+                result
+            }
+
+            /// Tries a write without waiting: `WouldBlock` if the send
+            /// buffer is full.
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                let result = (&*self.io.get_ref()).write(buf);
+                if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+                    self.io.clear_ready(Direction::Write);
+                }
+                result
+            }
+
+            /// Closes the write side: the peer reads end of stream, while
+            /// this side can still read. Completes at once.
+            pub async fn shutdown(&self) -> io::Result<()> {
+                self.io.get_ref().shutdown(std::net::Shutdown::Write)
+            }
+
+            /// The socket's pending error (`SO_ERROR`), clearing it.
+            pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+                self.io.get_ref().take_error()
+            }
+
+            /// Borrows the stream as a read half and a write half, for code
+            /// that wants two values; both can also be done through `&self`.
+            pub fn split(&mut self) -> (ReadHalf<'_, $ty>, WriteHalf<'_, $ty>) {
+                crate::net::split::split(self)
+            }
+
+            /// Splits the stream into owned halves that can move into two
+            /// tasks. Dropping the write half shuts the write side down;
+            /// `reunite` puts them back together.
+            pub fn into_split(self) -> (OwnedReadHalf<$ty>, OwnedWriteHalf<$ty>) {
+                crate::net::split::into_split(self)
+            }
+        }
+
+        impl crate::net::split::sealed::HalfStream for $ty {
+            fn poll_read_half(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.poll_read(cx, buf)
+            }
+            fn poll_write_half(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.poll_write(cx, buf)
+            }
+            fn poll_write_vectored_half(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored(cx, bufs)
+            }
+            fn shutdown_write(&self) -> io::Result<()> {
+                self.io.get_ref().shutdown(std::net::Shutdown::Write)
+            }
+        }
+
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                $ty::poll_read(&*self, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncRead for &$ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                $ty::poll_read(*self, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                $ty::poll_write(&*self, cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                $ty::poll_write_vectored(&*self, cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Nothing is buffered in user space.
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(crate::net::split::sealed::HalfStream::shutdown_write(&*self))
+            }
+        }
+
+        impl futures_io::AsyncWrite for &$ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                $ty::poll_write(*self, cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                $ty::poll_write_vectored(*self, cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(crate::net::split::sealed::HalfStream::shutdown_write(*self))
+            }
+        }
+    };
+}
+
+pub(crate) use stream_api;
