@@ -460,6 +460,7 @@ fn base64(input: &[u8]) -> String {
 ///     .connect_timeout(Duration::from_secs(3))
 ///     .max_redirects(5)
 ///     .build()?;
+/// # drop(client);
 /// # Ok::<(), evloop::http::Error>(())
 /// ```
 #[must_use]

@@ -26,6 +26,7 @@ use super::Url;
 /// let client = evloop::http::Client::builder()
 ///     .add_root_certificate(evloop::http::Certificate::from_pem(&pem)?)
 ///     .build()?;
+/// # drop(client);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]

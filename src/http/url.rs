@@ -259,7 +259,7 @@ impl Url {
     /// ```
     /// let base = evloop::http::Url::parse("http://a.example/r/python/top.json?t=day")?;
     /// assert_eq!(base.join("/login")?.as_str(), "http://a.example/login");
-    /// assert_eq!(base.join("../go")?.as_str(), "http://a.example/go");
+    /// assert_eq!(base.join("../go")?.as_str(), "http://a.example/r/go");
     /// assert_eq!(base.join("//b.example/x")?.as_str(), "http://b.example/x");
     /// assert_eq!(base.join("https://c.example")?.as_str(), "https://c.example/");
     /// # Ok::<(), evloop::http::UrlError>(())
