@@ -49,6 +49,13 @@ const REDIRECT_DRAIN_LIMIT: u64 = 64 * 1024;
 /// })?;
 /// # Ok::<(), evloop::http::Error>(())
 /// ```
+///
+/// It is not `Send`:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<evloop::http::Client>();
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<ClientInner>,

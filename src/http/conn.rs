@@ -14,9 +14,15 @@ use futures_io::{AsyncRead, AsyncWrite};
 use super::body::{BodyError, Decoder};
 use super::head::{parse_response_head, HeadError, ResponseHead, MAX_HEAD_BYTES};
 
-/// How much a single read asks for. 16 KiB is a TLS record, and holds most
-/// API responses' heads and a good part of their bodies in one syscall.
+/// How much the first read on a connection asks for: 16 KiB is a TLS
+/// record, and holds most API responses' heads and a good part of their
+/// bodies in one syscall.
 const READ_SIZE: usize = 16 * 1024;
+
+/// The most a read asks for once reads have been filling their buffer:
+/// big bodies then take a quarter as many syscalls. (hyper adapts its read
+/// size the same way.)
+const MAX_READ_SIZE: usize = 256 * 1024;
 
 /// A failure while reading a response head.
 #[derive(Debug)]
@@ -50,6 +56,8 @@ pub(crate) struct Conn<S> {
     received: usize,
     /// How many requests this connection has carried.
     requests: u64,
+    /// How much the next read asks for: doubles while reads fill it.
+    read_size: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
@@ -62,6 +70,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             end: 0,
             received: 0,
             requests: 0,
+            read_size: READ_SIZE,
         }
     }
 
@@ -115,17 +124,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     async fn fill(&mut self) -> io::Result<usize> {
         if self.pos == self.end {
             (self.pos, self.end) = (0, 0);
-        } else if self.pos > 0 && self.buf.len() - self.end < READ_SIZE {
+        } else if self.pos > 0 && self.buf.len() - self.end < self.read_size {
             // Move the unread tail to the front instead of growing.
             self.buf.copy_within(self.pos..self.end, 0);
             (self.pos, self.end) = (0, self.end - self.pos);
         }
-        if self.buf.len() - self.end < READ_SIZE {
-            self.buf.resize(self.end + READ_SIZE, 0);
+        if self.buf.len() - self.end < self.read_size {
+            self.buf.resize(self.end + self.read_size, 0);
         }
         let io = &mut self.io;
         let buf = &mut self.buf[self.end..];
+        let space = buf.len();
         let n = poll_fn(|cx| Pin::new(&mut *io).poll_read(cx, buf)).await?;
+        if n == space {
+            self.read_size = (self.read_size * 2).min(MAX_READ_SIZE);
+        }
         self.end += n;
         self.received += n;
         Ok(n)

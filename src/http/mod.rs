@@ -31,17 +31,33 @@
 //!
 //! # Example
 //!
-//! ```no_run
-//! use evloop::http::Client;
+//! A server on the same loop answers once, so the example needs no network:
+//!
+//! ```
+//! use evloop::http::{Client, StatusCode};
+//! use evloop::net::TcpListener;
 //!
 //! evloop::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let url = format!("http://{}/hello", listener.local_addr()?);
+//!     evloop::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let (mut head, mut buf) = (Vec::new(), [0; 1024]);
+//!         while !head.ends_with(b"\r\n\r\n") {
+//!             let n = stream.read(&mut buf).await.unwrap();
+//!             head.extend_from_slice(&buf[..n]);
+//!         }
+//!         let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+//!         stream.write_all(answer).await.unwrap();
+//!     });
+//!
 //!     let client = Client::new();
-//!     let response = client.get("http://127.0.0.1:8080/hello").send().await?;
-//!     assert_eq!(response.status(), evloop::http::StatusCode::OK);
-//!     println!("{}", response.text().await?);
-//!     Ok::<(), evloop::http::Error>(())
+//!     let response = client.get(&url).send().await?;
+//!     assert_eq!(response.status(), StatusCode::OK);
+//!     assert_eq!(response.text().await?, "hello");
+//!     Ok::<(), Box<dyn std::error::Error>>(())
 //! })?;
-//! # Ok::<(), evloop::http::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # What it does not do
