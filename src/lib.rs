@@ -95,6 +95,8 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "http")]
+pub mod http;
 pub(crate) mod io;
 pub mod net;
 pub mod runtime;

@@ -19,7 +19,7 @@ fn results_come_back() {
         for h in handles {
             sum += h.await.unwrap();
         }
-        assert_eq!(sum, (0..10u64).map(|i| i * i).sum());
+        assert_eq!(sum, (0..10u64).map(|i| i * i).sum::<u64>());
     });
 }
 

@@ -3,8 +3,12 @@
 //! `cargo test` builds the examples before it runs tests, into
 //! `target/<profile>/examples/`, beside this test's own `deps/` folder.
 
+mod util;
+
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use util::http_server::{ok, Reply, TestServer};
 
 /// Where cargo put the example binary `name`.
 fn example_path(name: &str) -> PathBuf {
@@ -16,6 +20,11 @@ fn example_path(name: &str) -> PathBuf {
     path.push("examples");
     path.push(name);
     path
+}
+
+/// A command that runs the example `name`.
+fn example_command(name: &str) -> Command {
+    Command::new(example_path(name))
 }
 
 /// Runs the example `name` with `args`, returns its stdout (and checks it
@@ -109,4 +118,176 @@ fn processes_prints_each_continent() {
          The name of continent is :  Europe\n\
          The name of continent is :  Africa\n"
     );
+}
+
+/// The listings the note printed (SEED.md), as the example prints them.
+const REDDIT_BLOCKS: [&str; 3] = [
+    "50: Undershoot: Parsing theory in 1965 (http://jeffreykegler.github.io/Ocean-of-Awareness-blog/individual/2018/07/knuth_1965_2.html)
+12: Question about best-prefix/failure function/primal match table in kmp algorithm (https://www.reddit.com/r/compsci/comments/8xd3m2/question_about_bestprefixfailure_functionprimal/)
+1: Question regarding calculating the probability of failure of a RAID system (https://www.reddit.com/r/compsci/comments/8xbkk2/question_regarding_calculating_the_probability_of/)
+DONE: compsci
+",
+    "336: /r/thanosdidnothingwrong -- banning people with python (https://clips.twitch.tv/AstutePluckyCocoaLitty)
+175: PythonRobotics: Python sample codes for robotics algorithms (https://atsushisakai.github.io/PythonRobotics/)
+23: Python and Flask Tutorial in VS Code (https://code.visualstudio.com/docs/python/tutorial-flask)
+17: Started a new blog on Celery - what would you like to read about? (https://www.python-celery.com)
+14: A Simple Anomaly Detection Algorithm in Python (https://medium.com/@mathmare_/pyng-a-simple-anomaly-detection-algorithm-2f355d7dc054)
+DONE: python
+",
+    "1360: git bundle (https://dev.to/gabeguz/git-bundle-2l5o)
+1191: Which hashing algorithm is best for uniqueness and speed? Ian Boyd's answer (top voted) is one of the best comments I've seen on Stackexchange. (https://softwareengineering.stackexchange.com/questions/49550/which-hashing-algorithm-is-best-for-uniqueness-and-speed)
+430: ARM launches “Facts” campaign against RISC-V (https://riscv-basics.com/)
+244: Choice of search engine on Android nuked by “Anonymous Coward” (2009) (https://android.googlesource.com/platform/packages/apps/GlobalSearch/+/592150ac00086400415afe936d96f04d3be3ba0c)
+209: Exploiting freely accessible WhatsApp data or “Why does WhatsApp web know my phone’s battery level?” (https://medium.com/@juan_cortes/exploiting-freely-accessible-whatsapp-data-or-why-does-whatsapp-know-my-battery-level-ddac224041b4)
+DONE: programming
+",
+];
+
+#[test]
+fn reddit_top_prints_the_three_listings_offline() {
+    let out = run_example("reddit_top", &[]);
+    // Each listing is one block ending in a blank line; the embedded
+    // server answers compsci first and programming last, as in the note.
+    let blocks: Vec<&str> = out.split_inclusive("\n\n").collect();
+    let expected: Vec<String> = REDDIT_BLOCKS.iter().map(|b| format!("{b}\n")).collect();
+    assert_eq!(blocks, expected, "{out}");
+    assert!(out.ends_with("DONE: programming\n\n"), "{out:?}");
+}
+
+#[test]
+fn reddit_top_reports_a_refusal_in_one_line() {
+    // A server that refuses the way Reddit does when it throttles.
+    let server = TestServer::start(|_| {
+        let body = "<!doctype html><title>whoa there, pardner!</title>";
+        Reply::BytesThenClose(
+            format!(
+                "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    });
+    let output = example_command("reddit_top")
+        .args(["--base-url", &server.url("")])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().count(),
+        3,
+        "one line per subreddit:\n{stderr}"
+    );
+    for sub in ["python", "programming", "compsci"] {
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("r/{sub}: ")))
+            .unwrap();
+        assert!(
+            line.contains("HTTP 429 Too Many Requests (text/html)") && line.contains("whoa there"),
+            "{line}"
+        );
+    }
+    // The three requests arrive in whatever order their connections made it.
+    let mut targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "/r/compsci/top.json?sort=top&t=day&limit=5",
+            "/r/programming/top.json?sort=top&t=day&limit=5",
+            "/r/python/top.json?sort=top&t=day&limit=5",
+        ]
+    );
+}
+
+#[test]
+fn reddit_top_reports_a_non_json_answer_in_one_line() {
+    let server = TestServer::start(|_| ok("<html>maintenance</html>"));
+    let output = example_command("reddit_top")
+        .args(["--base-url", &server.url("")])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 3, "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.contains("not a Reddit listing")),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn reddit_top_stops_cleanly_on_ctrl_c() {
+    // A server that takes the requests and never answers: the example
+    // waits until SIGINT stops its loop.
+    let server = TestServer::start(|_| Reply::BytesThenStall(Vec::new()));
+    let child = example_command("reddit_top")
+        .args(["--base-url", &server.url("")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the three requests arrived, the example's loop is running and
+    // its Ctrl-C handler (installed before the fetches start) is in place.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while server.requests().len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the requests never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "interrupted\n");
+    assert_eq!(output.stdout, b"");
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn reddit_top_over_tls_with_a_ca_file() {
+    use util::tls_server::{start_tls_server, test_pki};
+
+    fn listing(target: &str) -> String {
+        let json = match target.split('?').next().unwrap() {
+            "/r/python/top.json" => include_str!("../examples/fixtures/python.json"),
+            "/r/programming/top.json" => include_str!("../examples/fixtures/programming.json"),
+            "/r/compsci/top.json" => include_str!("../examples/fixtures/compsci.json"),
+            _ => return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
+        };
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        )
+    }
+
+    let (ca_pem, config) = test_pki();
+    let port = start_tls_server(config, listing);
+    let ca_file = std::env::temp_dir().join(format!("evloop-test-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let base_url = format!("https://localhost:{port}");
+    let out = run_example(
+        "reddit_top",
+        &[
+            "--base-url",
+            &base_url,
+            "--ca-file",
+            ca_file.to_str().unwrap(),
+        ],
+    );
+    let _ = std::fs::remove_file(&ca_file);
+    // Without the embedded server's delays the order is the network's.
+    let mut blocks: Vec<&str> = out.split_inclusive("\n\n").collect();
+    blocks.sort_by_key(|b| REDDIT_BLOCKS.iter().position(|r| b.starts_with(r)));
+    for (block, expected) in blocks.iter().zip(REDDIT_BLOCKS) {
+        assert_eq!(*block, format!("{expected}\n"), "{out}");
+    }
+    assert_eq!(blocks.len(), 3, "{out}");
 }

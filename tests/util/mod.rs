@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod http_server;
+#[cfg(feature = "tls")]
+pub mod tls_server;
+
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;

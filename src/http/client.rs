@@ -1,0 +1,660 @@
+//! [`Client`] and [`ClientBuilder`]: settings, the connection pool, and the
+//! path of one request through connect, retry and redirects.
+
+use std::fmt;
+use std::rc::Rc;
+use std::time::Duration;
+
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+
+use super::body::{framing, Decoder, Framing};
+use super::conn::{Conn, ReadHeadError};
+use super::connect::{default_connector, BoxIo, Connector};
+use super::error::{Error, Kind, TimeoutSource};
+use super::head::{encode_request_head, HeadError, ResponseHead};
+use super::pool::{Pool, PoolKey};
+use super::request::{IntoUrl, Request, RequestBuilder};
+use super::response::Response;
+use super::Url;
+use crate::time::{timeout, timeout_at, Instant};
+
+/// The default `User-Agent`: `evloop/<version>`.
+const DEFAULT_USER_AGENT: &str = concat!("evloop/", env!("CARGO_PKG_VERSION"));
+
+/// How much of a redirect response's body we read to keep its connection;
+/// a bigger one is dropped with its connection instead.
+const REDIRECT_DRAIN_LIMIT: u64 = 64 * 1024;
+
+/// An HTTP/1.1 client with a keep-alive connection pool.
+///
+/// Cloning is cheap and clones share the pool. A `Client` belongs to the
+/// thread of the runtime it is used on (its connections are that runtime's
+/// sockets), so it is not `Send`.
+///
+/// # Examples
+///
+/// ```no_run
+/// evloop::block_on(async {
+///     let client = evloop::http::Client::new();
+///     let body = client
+///         .get("http://example.com/")
+///         .send()
+///         .await?
+///         .error_for_status()?
+///         .text()
+///         .await?;
+///     println!("{body}");
+///     Ok::<(), evloop::http::Error>(())
+/// })?;
+/// # Ok::<(), evloop::http::Error>(())
+/// ```
+///
+/// It is not `Send`:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<evloop::http::Client>();
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<ClientInner>,
+}
+
+/// What every clone of a client shares.
+pub(crate) struct ClientInner {
+    pub(crate) config: Config,
+    pub(crate) pool: Pool,
+    connector: Connector,
+}
+
+/// The settings a [`ClientBuilder`] collected.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    user_agent: Option<HeaderValue>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_redirects: usize,
+    pool_idle_timeout: Option<Duration>,
+    pool_max_idle_per_host: usize,
+    pub(crate) max_response_body: u64,
+    #[cfg(feature = "tls")]
+    roots: Vec<super::Certificate>,
+    #[cfg(feature = "tls")]
+    built_in_roots: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("pool", &self.inner.pool)
+            .finish()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the default settings.
+    ///
+    /// # Panics
+    ///
+    /// If the TLS settings cannot be built (never with the built-in roots);
+    /// [`Client::builder`] returns that as an error instead.
+    pub fn new() -> Client {
+        ClientBuilder::new()
+            .build()
+            .expect("the default client builds")
+    }
+
+    /// A [`ClientBuilder`] to change the settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A GET request to `url`.
+    pub fn get<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// A POST request to `url`.
+    pub fn post<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// A PUT request to `url`.
+    pub fn put<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// A DELETE request to `url`.
+    pub fn delete<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// A HEAD request to `url`.
+    pub fn head<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// A request with any method. A bad URL is reported by `send`.
+    pub fn request<U: IntoUrl>(&self, method: Method, url: U) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, url.into_url())
+    }
+
+    /// Sends a request: connects (or reuses a pooled connection), follows
+    /// redirects, and returns once the response head arrived. The request's
+    /// timeout (or the client's) covers all of it and the body too.
+    pub(crate) async fn execute(&self, mut request: Request) -> Result<Response, Error> {
+        // Userinfo becomes a header now, so that it follows redirects within
+        // the origin and is dropped with the other credentials outside it.
+        if let Some((user, password)) = request.url.basic_auth() {
+            request
+                .headers
+                .entry(header::AUTHORIZATION)
+                .or_insert_with(|| basic_auth(&user, password.as_deref()));
+        }
+        let limit = request.timeout.or(self.inner.config.timeout);
+        let deadline = limit.map(|d| Instant::now().saturating_add(d));
+        let url = request.url.clone();
+        let sending = self.follow_redirects(request, deadline);
+        match deadline {
+            None => sending.await,
+            Some(deadline) => match timeout_at(deadline, sending).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::timeout(TimeoutSource::Request).with_url(&url)),
+            },
+        }
+    }
+
+    async fn follow_redirects(
+        &self,
+        mut request: Request,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
+        let max = self.inner.config.max_redirects;
+        let mut hops = 0;
+        loop {
+            let mut response = self.send_once(&request, deadline).await?;
+            let status = response.status();
+            let redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
+            if !redirect || max == 0 {
+                return Ok(response);
+            }
+            let Some(location) = response.header("location").map(str::to_owned) else {
+                // A redirect status without a Location: nothing to follow,
+                // the caller gets the response as it is.
+                return Ok(response);
+            };
+            if hops == max {
+                return Err(Error::new(
+                    Kind::Redirect,
+                    Some(format!("too many redirects (more than {max})")),
+                )
+                .with_url(&request.url));
+            }
+            let next = request
+                .url
+                .join(&location)
+                .map_err(|e| Error::new(Kind::Redirect, Some(e)).with_url(&request.url))?;
+            // Read a small body to the end, so its connection can carry the
+            // next request; an error here only costs that connection.
+            let _ = response.drain(REDIRECT_DRAIN_LIMIT).await;
+            drop(response);
+            redirect_request(&mut request, status, next);
+            hops += 1;
+        }
+    }
+
+    /// One request on one connection, with the single retry for a stale
+    /// pooled connection.
+    async fn send_once(
+        &self,
+        request: &Request,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
+        let url = &request.url;
+        let key = PoolKey::of(url);
+        let mut head = Vec::with_capacity(256);
+        let headers = self.full_headers(request);
+        encode_request_head(
+            &request.method,
+            url.path_and_query(),
+            &url.authority(),
+            &headers,
+            &mut head,
+        );
+        let body = request.body.as_deref().unwrap_or(&[]);
+        let mut fresh_only = false;
+        loop {
+            let mut pooled = if fresh_only {
+                None
+            } else {
+                self.inner.pool.checkout(&key)
+            };
+            // A request we may not repeat should not cross a close on the
+            // wire: check that the server has not closed the connection.
+            if !is_idempotent(&request.method) {
+                while pooled.as_mut().is_some_and(Conn::is_closed) {
+                    pooled = self.inner.pool.checkout(&key);
+                }
+            }
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => self.connect(url).await?,
+            };
+            let reused = conn.reused();
+            match exchange(&mut conn, &head, body).await {
+                Ok(head) => {
+                    return self.response(request, key, conn, head, deadline);
+                }
+                // Servers close idle keep-alive connections whenever they
+                // like, and a request can cross that close on the wire. If
+                // nothing came back, the server did not act on it: retry
+                // once on a new connection, for methods safe to repeat.
+                Err(failure)
+                    if reused
+                        && !fresh_only
+                        && !failure.received_any
+                        && is_idempotent(&request.method) =>
+                {
+                    fresh_only = true;
+                }
+                Err(failure) => return Err(failure.error.with_url(url)),
+            }
+        }
+    }
+
+    /// A new connection, within the connect timeout (DNS included).
+    async fn connect(&self, url: &Url) -> Result<Conn<BoxIo>, Error> {
+        let connecting = (self.inner.connector)(url);
+        let io = match self.inner.config.connect_timeout {
+            None => connecting.await,
+            Some(limit) => match timeout(limit, connecting).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::timeout(TimeoutSource::Connect)),
+            },
+        };
+        Ok(Conn::new(io.map_err(|e| e.with_url(url))?))
+    }
+
+    /// The request's headers completed with the client's defaults.
+    fn full_headers(&self, request: &Request) -> HeaderMap {
+        let mut headers = request.headers.clone();
+        if let Some(agent) = &self.inner.config.user_agent {
+            headers
+                .entry(header::USER_AGENT)
+                .or_insert_with(|| agent.clone());
+        }
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("*/*"));
+        let body_len = request.body.as_ref().map_or(0, Vec::len);
+        // A body's length always goes with it; POST and PUT say 0 even
+        // without one, which servers that insist on a length expect.
+        if body_len > 0 || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body_len));
+        }
+        headers
+    }
+
+    /// Wraps a response head and its connection into a [`Response`].
+    fn response(
+        &self,
+        request: &Request,
+        key: PoolKey,
+        conn: Conn<BoxIo>,
+        head: ResponseHead,
+        deadline: Option<Instant>,
+    ) -> Result<Response, Error> {
+        let framing = framing(&request.method, head.status, &head.headers)
+            .map_err(|e| Error::new(Kind::Body, Some(e)).with_url(&request.url))?;
+        let reusable = framing != Framing::UntilClose && keep_alive(&head, &request.headers);
+        let decoder = Decoder::new(framing);
+        Ok(Response::new(
+            head,
+            request.url.clone(),
+            conn,
+            decoder,
+            reusable.then(|| (Rc::clone(&self.inner), key)),
+            deadline,
+            self.inner.config.max_response_body,
+        ))
+    }
+}
+
+/// How a failed exchange failed, and whether any response byte had come.
+struct Failure {
+    error: Error,
+    received_any: bool,
+}
+
+/// Writes a request and reads the final response head, skipping 1xx
+/// interim responses (such as `100 Continue`).
+async fn exchange(
+    conn: &mut Conn<BoxIo>,
+    head: &[u8],
+    body: &[u8],
+) -> Result<ResponseHead, Failure> {
+    if let Err(e) = conn.write_request(head, body).await {
+        return Err(Failure {
+            error: Error::new(Kind::Request, Some(e)),
+            received_any: conn.received_any(),
+        });
+    }
+    loop {
+        let head = conn.read_head().await.map_err(|e| Failure {
+            received_any: conn.received_any(),
+            error: match e {
+                ReadHeadError::Io(e) => Error::new(Kind::Request, Some(e)),
+                ReadHeadError::Head(e) => Error::new(Kind::Request, Some(e)),
+            },
+        })?;
+        match head.status {
+            StatusCode::SWITCHING_PROTOCOLS => {
+                return Err(Failure {
+                    error: Error::new(Kind::Request, Some(HeadError::UnexpectedUpgrade)),
+                    received_any: true,
+                })
+            }
+            status if status.is_informational() => continue,
+            _ => return Ok(head),
+        }
+    }
+}
+
+/// Whether the connection may carry another request after this response.
+fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bool {
+    let says = |headers: &HeaderMap, token: &str| {
+        headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if says(request_headers, "close") || says(&head.headers, "close") {
+        return false;
+    }
+    // HTTP/1.0 closes unless the server says keep-alive.
+    head.version != http::Version::HTTP_10 || says(&head.headers, "keep-alive")
+}
+
+/// Methods a client may repeat without changing the outcome (RFC 9110, 9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Turns `request` into the one that follows a `status` redirect to `next`.
+fn redirect_request(request: &mut Request, status: StatusCode, next: Url) {
+    // 301, 302 and 303 become GET without a body (what browsers do, and
+    // what 303 means); 307 and 308 repeat the request as it was.
+    if matches!(status.as_u16(), 301..=303) && request.method != Method::HEAD {
+        request.method = Method::GET;
+        request.body = None;
+        for name in [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+        ] {
+            request.headers.remove(name);
+        }
+    }
+    // Credentials are for the origin they were given to.
+    if !request.url.same_origin(&next) {
+        for name in [
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::PROXY_AUTHORIZATION,
+        ] {
+            request.headers.remove(name);
+        }
+    }
+    // A Host header the user set named the old host.
+    request.headers.remove(header::HOST);
+    request.url = next;
+}
+
+/// `Basic base64(user:password)` (RFC 7617).
+fn basic_auth(user: &str, password: Option<&str>) -> HeaderValue {
+    let credentials = format!("{user}:{}", password.unwrap_or(""));
+    let mut value = HeaderValue::try_from(format!("Basic {}", base64(credentials.as_bytes())))
+        .expect("base64 is a valid header value");
+    value.set_sensitive(true);
+    value
+}
+
+/// Standard base64 with padding: a dozen lines instead of a dependency.
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for group in input.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Settings for a [`Client`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = evloop::http::Client::builder()
+///     .user_agent("my-app/1.0")
+///     .timeout(Duration::from_secs(10))
+///     .connect_timeout(Duration::from_secs(3))
+///     .max_redirects(5)
+///     .build()?;
+/// # drop(client);
+/// # Ok::<(), evloop::http::Error>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    config: Config,
+    /// The first bad setting (a user agent that is not a header value).
+    error: Option<Error>,
+    /// A scripted connector, for the unit tests.
+    #[cfg(test)]
+    connector: Option<Connector>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The default settings: user agent `evloop/<version>`, no timeout, 10
+    /// redirects, idle connections kept 30 s, at most 8 per host, bodies up
+    /// to 64 MiB for `bytes`, `text` and `json`.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                user_agent: Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
+                timeout: None,
+                connect_timeout: None,
+                max_redirects: 10,
+                pool_idle_timeout: Some(Duration::from_secs(30)),
+                pool_max_idle_per_host: 8,
+                max_response_body: 64 * 1024 * 1024,
+                #[cfg(feature = "tls")]
+                roots: Vec::new(),
+                #[cfg(feature = "tls")]
+                built_in_roots: true,
+            },
+            error: None,
+            #[cfg(test)]
+            connector: None,
+        }
+    }
+
+    /// The `User-Agent` sent with every request (a request's own header
+    /// wins).
+    pub fn user_agent<V>(mut self, value: V) -> ClientBuilder
+    where
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        match HeaderValue::try_from(value) {
+            Ok(value) => self.config.user_agent = Some(value),
+            Err(e) => {
+                self.error.get_or_insert_with(|| Error::builder(e.into()));
+            }
+        }
+        self
+    }
+
+    /// A limit on each whole request: connecting, sending, redirects, and
+    /// reading the body. None by default.
+    pub fn timeout(mut self, limit: Duration) -> ClientBuilder {
+        self.config.timeout = Some(limit);
+        self
+    }
+
+    /// A limit on opening each connection: DNS, TCP and the TLS handshake.
+    /// None by default.
+    pub fn connect_timeout(mut self, limit: Duration) -> ClientBuilder {
+        self.config.connect_timeout = Some(limit);
+        self
+    }
+
+    /// How many redirects to follow before failing with an
+    /// [`is_redirect`](Error::is_redirect) error (default 10); 0 returns
+    /// redirect responses as they are.
+    pub fn max_redirects(mut self, max: usize) -> ClientBuilder {
+        self.config.max_redirects = max;
+        self
+    }
+
+    /// How long an idle connection stays in the pool (default 30 s; `None`:
+    /// for ever).
+    pub fn pool_idle_timeout(mut self, limit: impl Into<Option<Duration>>) -> ClientBuilder {
+        self.config.pool_idle_timeout = limit.into();
+        self
+    }
+
+    /// How many idle connections per host the pool keeps (default 8; 0
+    /// turns keep-alive off).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> ClientBuilder {
+        self.config.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// The largest body `bytes`, `text` and `json` read (default 64 MiB);
+    /// a longer one is an [`is_body`](Error::is_body) error. `chunk` is not
+    /// limited: a stream is read piece by piece.
+    pub fn max_response_body(mut self, max: u64) -> ClientBuilder {
+        self.config.max_response_body = max;
+        self
+    }
+
+    /// Trusts `cert` as a root, besides the built-in ones.
+    #[cfg(feature = "tls")]
+    pub fn add_root_certificate(mut self, cert: super::Certificate) -> ClientBuilder {
+        self.config.roots.push(cert);
+        self
+    }
+
+    /// Whether to trust Mozilla's roots (webpki-roots; default true).
+    #[cfg(feature = "tls")]
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> ClientBuilder {
+        self.config.built_in_roots = enabled;
+        self
+    }
+
+    /// A connector that replaces TCP and TLS, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn connector(mut self, connector: Connector) -> ClientBuilder {
+        self.connector = Some(connector);
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    ///
+    /// An [`is_builder`](Error::is_builder) error for a bad user agent or
+    /// root certificate.
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let config = self.config;
+        #[cfg(feature = "tls")]
+        let tls = super::tls::TlsConfig::new(&config.roots, config.built_in_roots)?;
+        #[allow(unused_mut)]
+        let mut connector = default_connector(
+            #[cfg(feature = "tls")]
+            tls,
+        );
+        #[cfg(test)]
+        if let Some(scripted) = self.connector {
+            connector = scripted;
+        }
+        let pool = Pool::new(config.pool_idle_timeout, config.pool_max_idle_per_host);
+        Ok(Client {
+            inner: Rc::new(ClientInner {
+                config,
+                pool,
+                connector,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+        assert_eq!(
+            basic_auth("Aladdin", Some("open sesame")),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+    }
+}

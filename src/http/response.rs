@@ -1,0 +1,338 @@
+//! [`Response`]: the status and headers at once, the body when asked for.
+//!
+//! The body is read from the connection on demand (`chunk`, `bytes`,
+//! `text`, `json`). Once it was read to the end the connection goes back to
+//! the client's pool; a response dropped earlier closes its connection,
+//! since the next request could not tell the rest of this body from its own
+//! answer.
+
+use std::fmt;
+use std::rc::Rc;
+
+use http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{StatusCode, Version};
+
+use super::body::Decoder;
+use super::client::ClientInner;
+use super::conn::{Conn, ReadBodyError};
+use super::connect::BoxIo;
+use super::error::{Error, Kind, TimeoutSource};
+use super::head::ResponseHead;
+use super::pool::PoolKey;
+use super::Url;
+use crate::time::{timeout_at, Instant};
+
+/// A response: status, headers, and a body still on the connection.
+///
+/// # Examples
+///
+/// ```no_run
+/// evloop::block_on(async {
+///     let response = evloop::http::Client::new().get("http://example.com/").send().await?;
+///     println!("{} {:?}", response.status(), response.header("content-type"));
+///     let mut response = response.error_for_status()?;
+///     while let Some(piece) = response.chunk().await? {
+///         println!("{} bytes", piece.len());
+///     }
+///     Ok::<(), evloop::http::Error>(())
+/// })?;
+/// # Ok::<(), evloop::http::Error>(())
+/// ```
+pub struct Response {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    /// The URL this response came from, after redirects.
+    url: Url,
+    body: Body,
+    /// The largest body `bytes`, `text` and `json` accept.
+    max_body: u64,
+}
+
+/// Where the body is.
+enum Body {
+    /// Still on the connection.
+    Streaming(Box<Streaming>),
+    /// Read to the end (or there was none); the connection went back to
+    /// the pool or was closed.
+    Done,
+}
+
+/// A body being read.
+struct Streaming {
+    conn: Conn<BoxIo>,
+    decoder: Decoder,
+    /// The pool and key to return the connection to at the end, if the
+    /// connection can carry another request.
+    reuse: Option<(Rc<ClientInner>, PoolKey)>,
+    /// The request's deadline, which covers the body too.
+    deadline: Option<Instant>,
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("url", &self.url.as_str())
+            .field("status", &self.status)
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .finish()
+    }
+}
+
+impl Response {
+    pub(crate) fn new(
+        head: ResponseHead,
+        url: Url,
+        conn: Conn<BoxIo>,
+        decoder: Decoder,
+        reuse: Option<(Rc<ClientInner>, PoolKey)>,
+        deadline: Option<Instant>,
+        max_body: u64,
+    ) -> Response {
+        let mut response = Response {
+            status: head.status,
+            version: head.version,
+            headers: head.headers,
+            url,
+            body: Body::Streaming(Box::new(Streaming {
+                conn,
+                decoder,
+                reuse,
+                deadline,
+            })),
+            max_body,
+        };
+        // No body (HEAD, 204, 304, length 0): the connection is free now.
+        response.finish_if_done();
+        response
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The HTTP version the server answered with.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The header fields.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The first value of header `name`, if it is present and visible
+    /// ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok()
+    }
+
+    /// The URL the response came from, after redirects.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The body's length from `Content-Length`, if the server sent one (and
+    /// the response has a body: not for HEAD, 204 and 304).
+    pub fn content_length(&self) -> Option<u64> {
+        let value = self.headers.get(CONTENT_LENGTH)?.to_str().ok()?;
+        value.trim().parse().ok()
+    }
+
+    /// The response itself for a 1xx, 2xx or 3xx status; an
+    /// [`is_status`](Error::is_status) error for a 4xx or 5xx.
+    ///
+    /// # Errors
+    ///
+    /// The status as an [`Error`] carrying the URL.
+    pub fn error_for_status(self) -> Result<Response, Error> {
+        if self.status.is_client_error() || self.status.is_server_error() {
+            Err(Error::new::<Error>(Kind::Status(self.status), None).with_url(&self.url))
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// The next piece of the body as it arrives, or `None` at its end.
+    /// Pieces are not limited by [`max_response_body`](super::ClientBuilder::max_response_body).
+    ///
+    /// # Errors
+    ///
+    /// An [`is_body`](Error::is_body) error for a broken or truncated body,
+    /// [`is_timeout`](Error::is_timeout) if the request's timeout passes.
+    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        let mut piece = Vec::new();
+        let more = self.next_into(&mut piece).await?;
+        Ok(more.then_some(piece))
+    }
+
+    /// Appends the next piece of body to `out`; false at the end.
+    async fn next_into(&mut self, out: &mut Vec<u8>) -> Result<bool, Error> {
+        let Body::Streaming(streaming) = &mut self.body else {
+            return Ok(false);
+        };
+        let read = streaming.conn.read_body_into(&mut streaming.decoder, out);
+        let result = match streaming.deadline {
+            None => read.await,
+            Some(deadline) => match timeout_at(deadline, read).await {
+                Ok(result) => result,
+                Err(_) => {
+                    self.body = Body::Done;
+                    return Err(Error::timeout(TimeoutSource::Request).with_url(&self.url));
+                }
+            },
+        };
+        match result {
+            Ok(more) => {
+                self.finish_if_done();
+                Ok(more)
+            }
+            Err(e) => {
+                // Drop the connection: its stream position is unknown.
+                self.body = Body::Done;
+                let source: Box<dyn std::error::Error + Send + Sync> = match e {
+                    ReadBodyError::Io(e) => Box::new(e),
+                    ReadBodyError::Body(e) => Box::new(e),
+                };
+                Err(Error::new(Kind::Body, Some(source)).with_url(&self.url))
+            }
+        }
+    }
+
+    /// If the body was read to the end, hands the connection back to the
+    /// pool (when it can be reused) and marks the body done.
+    fn finish_if_done(&mut self) {
+        let Body::Streaming(streaming) = &self.body else {
+            return;
+        };
+        if !streaming.decoder.is_done() {
+            return;
+        }
+        let Body::Streaming(streaming) = std::mem::replace(&mut self.body, Body::Done) else {
+            unreachable!("checked above");
+        };
+        let Streaming { conn, reuse, .. } = *streaming;
+        // Bytes past the end of the body are an answer nobody asked for:
+        // such a connection is out of step and must not be reused.
+        if let Some((client, key)) = reuse {
+            if !conn.has_buffered() {
+                client.pool.checkin(key, conn);
+            }
+        }
+    }
+
+    /// The whole body, up to the client's `max_response_body`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`chunk`](Response::chunk), and an [`is_body`](Error::is_body)
+    /// error if the body is longer than the limit.
+    pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
+        self.read_to_end(self.max_body).await
+    }
+
+    /// Reads the rest of the body, failing past `limit` bytes.
+    async fn read_to_end(&mut self, limit: u64) -> Result<Vec<u8>, Error> {
+        let too_long = |url: &Url| {
+            Error::new(
+                Kind::Body,
+                Some(format!("body longer than the {limit}-byte limit")),
+            )
+            .with_url(url)
+        };
+        // Reserve what the server announced, but never more than the limit
+        // (the announcement is the server's word, not a promise).
+        let mut body = Vec::new();
+        if let Some(len) = self.content_length() {
+            if len > limit && !matches!(self.body, Body::Done) {
+                self.body = Body::Done;
+                return Err(too_long(&self.url));
+            }
+            body.reserve(usize::try_from(len.min(limit).min(1 << 20)).unwrap_or(0));
+        }
+        while self.next_into(&mut body).await? {
+            if body.len() as u64 > limit {
+                self.body = Body::Done;
+                return Err(too_long(&self.url));
+            }
+        }
+        Ok(body)
+    }
+
+    /// Reads and discards up to `limit` bytes of body, so the connection
+    /// can be reused; used before following a redirect.
+    pub(crate) async fn drain(&mut self, limit: u64) -> Result<(), Error> {
+        self.read_to_end(limit).await.map(drop)
+    }
+
+    /// The body as text, decoded with the charset of `Content-Type`
+    /// (UTF-8 when none is given; ISO-8859-1 and US-ASCII are understood);
+    /// invalid sequences become U+FFFD rather than an error.
+    ///
+    /// # Errors
+    ///
+    /// As for [`bytes`](Response::bytes).
+    pub async fn text(self) -> Result<String, Error> {
+        let charset = self
+            .header(CONTENT_TYPE.as_str())
+            .and_then(charset)
+            .map(str::to_ascii_lowercase);
+        let bytes = self.bytes().await?;
+        Ok(match charset.as_deref() {
+            Some("iso-8859-1" | "latin1" | "latin-1" | "l1" | "windows-1252") => {
+                // Each byte is the code point of the same number (close
+                // enough for windows-1252, whose 0x80-0x9f differ).
+                bytes.iter().map(|&b| b as char).collect()
+            }
+            _ => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        })
+    }
+
+    /// The body parsed as JSON into `T`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`bytes`](Response::bytes), and an
+    /// [`is_decode`](Error::is_decode) error if the body is not JSON of
+    /// that shape.
+    #[cfg(feature = "json")]
+    pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+        let url = self.url.clone();
+        let bytes = self.bytes().await?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::new(Kind::Decode, Some(e)).with_url(&url))
+    }
+}
+
+/// The `charset` parameter of a Content-Type value.
+fn charset(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::charset;
+
+    #[test]
+    fn charset_parameter() {
+        let cases = [
+            ("text/html; charset=ISO-8859-1", Some("ISO-8859-1")),
+            ("text/plain;charset=\"utf-8\"", Some("utf-8")),
+            ("application/json", None),
+            (
+                "text/plain; format=flowed; Charset=us-ascii",
+                Some("us-ascii"),
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(charset(value), expected, "{value}");
+        }
+    }
+}
