@@ -66,6 +66,8 @@ struct Task {
     generation: u64,
     /// In the run queue already: a second wake must not queue it twice.
     scheduled: bool,
+    /// Its JoinHandle aborted it: at its next turn it is dropped, not polled.
+    aborted: bool,
     /// The future and its waker. `None` while the task is being polled: it is
     /// moved out so that no borrow of the slab is held while user code runs
     /// (user code spawns, wakes and drops other tasks).
@@ -212,6 +214,7 @@ impl Core {
             entry.insert(Task {
                 generation,
                 scheduled: true,
+                aborted: false,
                 body: Some(TaskBody { future, header }),
                 stats: TaskStats::new(meta),
             });
@@ -231,6 +234,20 @@ impl Core {
             if task.generation == id.generation && !task.scheduled {
                 task.scheduled = true;
                 self.run_queue.borrow_mut().push_back(id);
+            }
+        }
+    }
+
+    /// Marks a task aborted and queues it, so the loop drops it at its next
+    /// turn (on this thread, where its future lives).
+    pub(crate) fn abort(&self, id: TaskId) {
+        if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
+            if task.generation == id.generation {
+                task.aborted = true;
+                if !task.scheduled {
+                    task.scheduled = true;
+                    self.run_queue.borrow_mut().push_back(id);
+                }
             }
         }
     }
@@ -329,7 +346,19 @@ impl Core {
             let Some(id) = self.run_queue.borrow_mut().pop_front() else {
                 return;
             };
-            let body = match self.tasks.borrow_mut().get_mut(id.index) {
+            let mut tasks = self.tasks.borrow_mut();
+            let body = match tasks.get_mut(id.index) {
+                Some(task) if task.generation == id.generation && task.aborted => {
+                    // Dropping the future (outside the borrow) reports
+                    // "cancelled" to the JoinHandle.
+                    let task = tasks.remove(id.index);
+                    drop(tasks);
+                    if let Some(TaskBody { future, mut header }) = task.body {
+                        drop(future);
+                        self.recycle_header(&mut header);
+                    }
+                    continue;
+                }
                 Some(task) if task.generation == id.generation => {
                     task.scheduled = false;
                     task.stats.waiting_on = None;
@@ -339,6 +368,7 @@ impl Core {
                 // Finished (and maybe replaced) since it was queued.
                 _ => None,
             };
+            drop(tasks);
             if let Some(body) = body {
                 self.poll_task(id, body);
             }
@@ -483,6 +513,9 @@ impl Core {
                 .set(self.metrics.remote_spawns.get() + counts.1 as u64);
             for id in remote.wakes.drain(..) {
                 self.schedule(id);
+            }
+            for id in remote.aborts.drain(..) {
+                self.abort(id);
             }
             for (future, header, meta) in remote.spawns.drain(..) {
                 self.insert(future, header, meta);

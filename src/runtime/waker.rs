@@ -74,6 +74,24 @@ impl Header {
         *self.generation.get_mut() = 0;
     }
 
+    /// Asks the task's runtime to cancel it: at its next turn the loop
+    /// drops the task instead of polling it. A task not yet in the slab
+    /// is caught by its first poll, which checks the JoinCell's flag.
+    pub(crate) fn abort_task(&self) {
+        let Some(id) = self.id() else { return };
+        let local = context::with_current(|core| {
+            if core.id == self.runtime_id {
+                core.abort(id);
+                true
+            } else {
+                false
+            }
+        });
+        if local != Some(true) {
+            self.shared.abort_remote(id);
+        }
+    }
+
     fn id(&self) -> Option<TaskId> {
         let generation = self.generation.load(Ordering::SeqCst);
         (generation != 0).then(|| TaskId {
@@ -126,6 +144,8 @@ pub(crate) struct Shared {
 pub(crate) struct RemoteQueue {
     /// Tasks woken from other threads.
     pub(crate) wakes: Vec<TaskId>,
+    /// Tasks aborted from other threads.
+    pub(crate) aborts: Vec<TaskId>,
     /// `Send` futures spawned through a `Handle` from other threads.
     pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>, SpawnMeta)>,
     /// The runtime is gone: pushes are refused, so nothing accumulates.
@@ -182,6 +202,18 @@ impl Shared {
         self.notify();
     }
 
+    /// Queues the cancellation of a task, from another thread.
+    fn abort_remote(&self, id: TaskId) {
+        {
+            let mut queue = self.lock();
+            if queue.closed {
+                return;
+            }
+            queue.aborts.push(id);
+        }
+        self.notify();
+    }
+
     /// Queues a spawned future for the loop. Gives the future back if the
     /// runtime is gone, so the caller can drop it outside the lock.
     pub(crate) fn spawn_remote(
@@ -221,6 +253,7 @@ impl Shared {
         self.notified.store(false, Ordering::Release);
         let mut queue = self.lock();
         std::mem::swap(&mut queue.wakes, &mut into.wakes);
+        std::mem::swap(&mut queue.aborts, &mut into.aborts);
         std::mem::swap(&mut queue.spawns, &mut into.spawns);
         true
     }
@@ -232,6 +265,7 @@ impl Shared {
         queue.closed = true;
         RemoteQueue {
             wakes: std::mem::take(&mut queue.wakes),
+            aborts: std::mem::take(&mut queue.aborts),
             spawns: std::mem::take(&mut queue.spawns),
             closed: true,
         }

@@ -43,8 +43,12 @@ async fn run<F: Future>(future: F, completion: Completion<F::Output>) {
     // if the task is dropped while pending, the user's future is gone before
     // the JoinHandle hears "cancelled".
     let mut future = pin!(Some(future));
+    let mut first_poll = true;
     let result = poll_fn(|cx| {
-        if completion.cell().is_aborted() {
+        // An abort before the task entered the slab can only be seen here;
+        // later ones make the loop drop the task instead of polling it, so
+        // later polls need not touch the JoinCell (a cache miss per poll).
+        if std::mem::take(&mut first_poll) && completion.cell().is_aborted() {
             return Poll::Ready(Err(JoinError::cancelled()));
         }
         let Some(inner) = future.as_mut().as_pin_mut() else {

@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use futures_task::ArcWake;
-
 use super::JoinError;
 use crate::runtime::context;
 use crate::runtime::waker::Header;
@@ -123,8 +121,10 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
+        // The flag covers a task (or blocking job) that has not started;
+        // the runtime's own abort drops a task that has.
         self.cell.aborted.store(true, Ordering::SeqCst);
-        ArcWake::wake_by_ref(&self.header);
+        self.header.abort_task();
     }
 
     /// True once the task completed, was cancelled or panicked.
