@@ -35,7 +35,7 @@ use super::waker::{Header, RemoteQueue, Shared};
 use super::{Config, UnhandledPanic};
 use crate::task::blocking::BlockingPool;
 use crate::task::{self, JoinHandle};
-use crate::time::heap::TimerHeap;
+use crate::time::wheel::TimerWheel;
 use crate::time::Clock;
 
 /// A task's future, type-erased; its output already went to the JoinHandle.
@@ -104,7 +104,7 @@ pub(crate) struct Core {
     /// The runtime's time: real, or paused for tests.
     pub(crate) clock: Clock,
     /// Pending timers, earliest deadline first.
-    pub(crate) timers: RefCell<TimerHeap>,
+    pub(crate) timers: RefCell<TimerWheel>,
     /// Threads for `spawn_blocking`.
     pub(crate) blocking: BlockingPool,
     /// Buffers reused by every tick, so a tick does not allocate.
@@ -133,7 +133,7 @@ impl Core {
     pub(crate) fn new(id: u64, config: Config, reactor: Reactor, shared: Arc<Shared>) -> Core {
         let clock = Clock::new(config.start_paused);
         // Every future deadline is later than the clock's first reading.
-        let timers = TimerHeap::new(clock.now());
+        let timers = TimerWheel::new(clock.now());
         Core {
             id,
             tasks: RefCell::new(Slab::new()),
@@ -273,7 +273,7 @@ impl Core {
         {
             // Every task waits and nothing came in: with the clock paused,
             // the next thing that can happen is the earliest timer.
-            if let Some(deadline) = self.timers.borrow().next_deadline() {
+            if let Some(deadline) = self.timers.borrow_mut().next_deadline() {
                 self.clock.advance_to(deadline);
             }
         }
@@ -297,7 +297,7 @@ impl Core {
             // Work is waiting: just collect events that are already there.
             return (Some(Duration::ZERO), WaitReason::ReadyWork);
         }
-        let Some(deadline) = self.timers.borrow().next_deadline() else {
+        let Some(deadline) = self.timers.borrow_mut().next_deadline() else {
             // Nothing to do until an event (or a remote wake) arrives.
             return (None, WaitReason::Idle);
         };

@@ -8,8 +8,9 @@
 //!
 //! # How timers meet the loop
 //!
-//! Timers live in one store per runtime, a binary heap of deadlines (see
-//! `heap.rs` for why). Each tick the loop asks the store for the earliest
+//! Timers live in one store per runtime: a wheel of one-millisecond buckets
+//! for the next second and a heap for later deadlines, every entry keeping
+//! its exact deadline (see `wheel.rs` for why). Each tick the loop asks the store for the earliest
 //! deadline and gives mio that much time to wait; after the wait it fires
 //! every timer whose deadline has passed, which wakes their tasks.
 //!
@@ -39,10 +40,10 @@
 //! ```
 
 mod clock;
-pub(crate) mod heap;
 mod interval;
 mod sleep;
 mod timeout;
+pub(crate) mod wheel;
 
 use std::time::Duration;
 

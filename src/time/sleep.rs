@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::heap::TimerKey;
+use super::wheel::TimerKey;
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
