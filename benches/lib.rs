@@ -23,3 +23,20 @@ pub fn evloop_rt() -> evloop::Runtime {
         .build()
         .expect("evloop runtime")
 }
+
+/// User and system CPU time of this process so far, from /proc/self/stat
+/// (fields 14 and 15, in clock ticks of 10 ms); `None` off Linux.
+pub fn cpu_times() -> Option<(std::time::Duration, std::time::Duration)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may contain spaces; the fields start after its ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)?
+            .parse::<u64>()
+            .ok()
+            .map(|t| std::time::Duration::from_millis(t * 10))
+    };
+    Some((tick(11)?, tick(12)?))
+}

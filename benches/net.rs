@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
-use evloop_benches::{evloop_rt, tokio_rt};
+use evloop_benches::{cpu_times, evloop_rt, tokio_rt};
 
 const CONNS: usize = 32;
 const ROUND_TRIPS: usize = 5_000;
@@ -269,22 +269,6 @@ criterion_group!(
     tcp_throughput,
     udp_ping_pong
 );
-
-/// User and system CPU time of this process so far, from /proc/self/stat
-/// (fields 14 and 15, in clock ticks of 10 ms).
-fn cpu_times() -> Option<(Duration, Duration)> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name may contain spaces; fields start after its ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| {
-        fields[i]
-            .parse::<u64>()
-            .ok()
-            .map(|t| Duration::from_millis(t * 10))
-    };
-    Some((tick(11)?, tick(12)?))
-}
 
 /// `NET_BENCH_ONCE=evloop|tokio [NET_BENCH_RUNS=n]`: runs tcp_echo n times
 /// (default 20) on one runtime and prints the CPU it took, for

@@ -17,8 +17,8 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use evloop_benches::{evloop_rt, tokio_rt};
+use criterion::{criterion_group, Criterion};
+use evloop_benches::{cpu_times, evloop_rt, tokio_rt};
 
 const CANCELS: usize = 1_000_000;
 const SLEEPERS: usize = 100_000;
@@ -59,49 +59,45 @@ fn timer_cancel(c: &mut Criterion) {
     group.finish();
 }
 
+async fn evloop_timer_fire() {
+    let tasks: Vec<_> = (0..SLEEPERS)
+        .map(|i| {
+            evloop::spawn(async move {
+                for _ in 0..ROUNDS {
+                    let ms = 1 + (i % 5) as u64;
+                    evloop::time::sleep(Duration::from_millis(ms)).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+async fn tokio_timer_fire() {
+    let tasks: Vec<_> = (0..SLEEPERS)
+        .map(|i| {
+            tokio::spawn(async move {
+                for _ in 0..ROUNDS {
+                    let ms = 1 + (i % 5) as u64;
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
 fn timer_fire(c: &mut Criterion) {
     let mut group = c.benchmark_group("timer_fire");
     group.sample_size(10);
     let rt = evloop_rt();
-    group.bench_function("evloop", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let tasks: Vec<_> = (0..SLEEPERS)
-                    .map(|i| {
-                        evloop::spawn(async move {
-                            for _ in 0..ROUNDS {
-                                let ms = 1 + (i % 5) as u64;
-                                evloop::time::sleep(Duration::from_millis(ms)).await;
-                            }
-                        })
-                    })
-                    .collect();
-                for task in tasks {
-                    task.await.unwrap();
-                }
-            })
-        })
-    });
+    group.bench_function("evloop", |b| b.iter(|| rt.block_on(evloop_timer_fire())));
     let rt = tokio_rt();
-    group.bench_function("tokio", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let tasks: Vec<_> = (0..SLEEPERS)
-                    .map(|i| {
-                        tokio::spawn(async move {
-                            for _ in 0..ROUNDS {
-                                let ms = 1 + (i % 5) as u64;
-                                tokio::time::sleep(Duration::from_millis(ms)).await;
-                            }
-                        })
-                    })
-                    .collect();
-                for task in tasks {
-                    task.await.unwrap();
-                }
-            })
-        })
-    });
+    group.bench_function("tokio", |b| b.iter(|| rt.block_on(tokio_timer_fire())));
     group.finish();
 }
 
@@ -206,4 +202,38 @@ criterion_group!(
     register_with_1m_pending,
     sleep_1ms_lateness
 );
-criterion_main!(benches);
+/// `TIME_BENCH_ONCE=evloop|tokio`: runs `timer_fire` five times on one
+/// runtime and prints wall and CPU time, to tell CPU cost from waiting.
+fn run_once(which: &str) {
+    let start = Instant::now();
+    let before = cpu_times();
+    match which {
+        "evloop" => {
+            let rt = evloop_rt();
+            (0..5).for_each(|_| rt.block_on(evloop_timer_fire()));
+        }
+        "tokio" => {
+            let rt = tokio_rt();
+            (0..5).for_each(|_| rt.block_on(tokio_timer_fire()));
+        }
+        other => panic!("TIME_BENCH_ONCE must be evloop or tokio, not {other}"),
+    }
+    if let (Some((u0, s0)), Some((u1, s1))) = (before, cpu_times()) {
+        println!(
+            "{which}: 5 x timer_fire, wall {:?}, user {:?}, sys {:?}",
+            start.elapsed(),
+            u1 - u0,
+            s1 - s0
+        );
+    }
+}
+
+fn main() {
+    if let Ok(which) = std::env::var("TIME_BENCH_ONCE") {
+        run_once(&which);
+        return;
+    }
+    // What `criterion_main!` expands to, plus the mode above.
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
