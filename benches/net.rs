@@ -12,8 +12,6 @@
 //! and system CPU time from `/proc/self/stat`, and `strace -c -f` around it
 //! counts the syscalls. docs/BENCHMARKS.md has the exact commands.
 
-use std::time::Duration;
-
 use criterion::{criterion_group, Criterion};
 use evloop_benches::{cpu_times, evloop_rt, tokio_rt};
 

@@ -27,12 +27,10 @@
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::process::ExitCode;
-use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
 use evloop::http::{Client, StatusCode};
-use evloop::net::{TcpListener, TcpStream};
 use serde::Deserialize;
 
 /// The subreddits the note fetched, in the order it started them.
@@ -238,73 +236,44 @@ fn parse_args() -> Result<Args, String> {
 }
 
 // ---------------------------------------------------------------------------
-// The embedded server: a few lines of HTTP/1.1 on the same event loop.
+// The embedded server (shared with `job_queue`): HTTP/1.1 on the same loop.
+
+#[path = "support/fixture_server.rs"]
+mod fixture_server;
+
+use fixture_server::Page;
+
+/// Reddit's listings carry this content type.
+const JSON: &str = "application/json; charset=UTF-8";
 
 /// The fixtures, compiled in so the example runs from any directory, each
 /// with the time the server pretends the network takes to deliver it: the
 /// note's run finished compsci, then python, then programming.
-const FIXTURES: [(&str, u64, &str); 3] = [
-    ("python", 100, include_str!("fixtures/python.json")),
-    (
-        "programming",
-        150,
-        include_str!("fixtures/programming.json"),
-    ),
-    ("compsci", 50, include_str!("fixtures/compsci.json")),
+const FIXTURES: [Page; 3] = [
+    Page {
+        path: "/r/python/top.json",
+        delay_ms: 100,
+        content_type: JSON,
+        body: include_str!("fixtures/python.json"),
+    },
+    Page {
+        path: "/r/programming/top.json",
+        delay_ms: 150,
+        content_type: JSON,
+        body: include_str!("fixtures/programming.json"),
+    },
+    Page {
+        path: "/r/compsci/top.json",
+        delay_ms: 50,
+        content_type: JSON,
+        body: include_str!("fixtures/compsci.json"),
+    },
 ];
 
 /// Starts the fixture server on 127.0.0.1 (a free port) and returns its
 /// base URL. It runs as tasks on the current runtime until it is dropped.
 async fn serve_fixtures() -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    evloop::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            evloop::spawn(serve_connection(Rc::new(stream)));
-        }
-    });
-    Ok(base_url)
-}
-
-/// Answers requests on one keep-alive connection until the client closes it.
-async fn serve_connection(stream: Rc<TcpStream>) {
-    let mut buf = Vec::new();
-    loop {
-        // Read one request head (GETs only: no body to skip).
-        let end = loop {
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break end + 4;
-            }
-            let mut chunk = [0; 4096];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-            if buf.len() > 64 * 1024 {
-                return;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-        buf.drain(..end);
-        let path = head.split_whitespace().nth(1).unwrap_or("/");
-        let path = path.split('?').next().unwrap_or(path);
-        let found = FIXTURES
-            .iter()
-            .find(|(sub, _, _)| path == format!("/r/{sub}/top.json"));
-        let response = match found {
-            Some((_, delay_ms, json)) => {
-                evloop::time::sleep(Duration::from_millis(*delay_ms)).await;
-                format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{json}",
-                    json.len()
-                )
-            }
-            None => "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n".to_owned(),
-        };
-        if stream.write_all(response.as_bytes()).await.is_err() {
-            return;
-        }
-    }
+    fixture_server::serve(&FIXTURES).await
 }
 
 // ---------------------------------------------------------------------------

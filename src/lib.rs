@@ -6,6 +6,9 @@
 //!
 //! # A tour of the loop
 //!
+//! The steps follow [the guide](guide) (`docs/EVENT_LOOP.md`), which traces
+//! each one through the source; every step here is a doctest that runs.
+//!
 //! **1. A runtime drives a future.** [`block_on`] creates a [`Runtime`] and
 //! runs one future to completion on the calling thread:
 //!
@@ -28,28 +31,12 @@
 //! });
 //! ```
 //!
-//! **3. A task runs when it is woken.** Polling a task hands it a `Waker`.
-//! A pending future keeps it; calling `wake` puts the task's id on the run
-//! queue (once, however often it is woken), and the loop polls it at its
-//! next turn. [`task::yield_now`] wakes itself, so the task goes to the back
-//! of the queue:
-//!
-//! ```
-//! evloop::block_on(async {
-//!     let a = evloop::spawn(async {
-//!         for _ in 0..3 {
-//!             evloop::task::yield_now().await;
-//!         }
-//!     });
-//!     a.await.unwrap();
-//! });
-//! ```
-//!
-//! **4. One tick of the loop** runs the ready tasks (at most
+//! **3. One tick of the loop** runs the ready tasks (at most
 //! `event_interval` of them), then asks mio for I/O events: without
-//! waiting if work is ready, otherwise sleeping until an event or a wake from
-//! another thread arrives; the events' wakers put their tasks on the queue.
-//! [`Runtime::metrics`] counts it all:
+//! waiting if work is ready, otherwise until the next timer, or until an
+//! event or a wake from another thread arrives; then it wakes the tasks the
+//! events and the due timers concern. [`Runtime::metrics`] counts it all,
+//! and [`Builder::trace`] (or `EVLOOP_TRACE=1`) prints one line per tick:
 //!
 //! ```
 //! let rt = evloop::Runtime::new()?;
@@ -60,6 +47,23 @@
 //! assert_eq!((m.spawned_tasks, m.alive_tasks), (1, 0));
 //! assert!(m.ticks >= 1);
 //! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! **4. A task runs when it is woken.** Polling a task hands it a `Waker`.
+//! A pending future keeps it; calling `wake` on the loop's thread puts the
+//! task's id on the run queue (once, however often it is woken), and the
+//! loop polls it at its next turn. [`task::yield_now`] wakes itself, so the
+//! task goes to the back of the queue:
+//!
+//! ```
+//! evloop::block_on(async {
+//!     let a = evloop::spawn(async {
+//!         for _ in 0..3 {
+//!             evloop::task::yield_now().await;
+//!         }
+//!     });
+//!     a.await.unwrap();
+//! });
 //! ```
 //!
 //! **5. Other threads use a [`Handle`].** It is `Send + Sync`: its wakes and
@@ -76,6 +80,150 @@
 //! rt.run_forever();
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! **6. Sockets wait for readiness.** [`net`]'s sockets are non-blocking
+//! and registered with the loop's reactor: a read that would block leaves
+//! the task's waker there, and the poller's next "readable" event wakes it.
+//! Here a listener and a client share one thread:
+//!
+//! ```
+//! use evloop::net::{TcpListener, TcpStream};
+//!
+//! evloop::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let echo = evloop::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 4];
+//!         stream.read_exact(&mut buf).await?;
+//!         stream.write_all(&buf).await
+//!     });
+//!     let client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"ping").await?;
+//!     let mut reply = [0; 4];
+//!     client.read_exact(&mut reply).await?;
+//!     assert_eq!(&reply, b"ping");
+//!     echo.await.unwrap()
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! **7. Timers decide how long the loop sleeps.** A [`time::sleep`] puts a
+//! deadline in the runtime's timer store; with nothing else to do, the loop
+//! waits in the poller exactly until the earliest one. [`time::timeout`]
+//! races a future against a deadline:
+//!
+//! ```
+//! use std::time::Duration;
+//! use evloop::time::{sleep, timeout, Instant};
+//!
+//! evloop::block_on(async {
+//!     let start = Instant::now();
+//!     sleep(Duration::from_millis(10)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(10));
+//!     let late = timeout(Duration::from_millis(5), std::future::pending::<()>()).await;
+//!     assert!(late.is_err());
+//! });
+//! ```
+//!
+//! **8. `event_interval` keeps I/O flowing.** At most this many polls run
+//! before the loop looks at I/O and timers again, so tasks that keep waking
+//! each other cannot starve a socket:
+//!
+//! ```
+//! let rt = evloop::Runtime::builder().event_interval(2).build()?;
+//! rt.block_on(async {
+//!     let tasks: Vec<_> = (0..4).map(|_| evloop::spawn(async {})).collect();
+//!     for task in tasks {
+//!         task.await.unwrap();
+//!     }
+//! });
+//! // Four tasks, at most two polls per tick: two ticks at least.
+//! let m = rt.metrics();
+//! assert_eq!(m.polls, 4);
+//! assert!(m.ticks >= 2);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! **9. Blocking work goes to the pool.** [`task::spawn_blocking`] runs a
+//! closure on a pool thread; its result wakes the awaiting task from there,
+//! through the same remote queue a [`Handle`] uses:
+//!
+//! ```
+//! evloop::block_on(async {
+//!     let sum = evloop::task::spawn_blocking(|| (1..=100u64).sum::<u64>());
+//!     assert_eq!(sum.await.unwrap(), 5050);
+//! });
+//! ```
+//!
+//! **10. Abort goes through the scheduler.** [`JoinHandle::abort`](task::JoinHandle::abort)
+//! only marks the task; the loop drops its future at its next turn, on the
+//! loop's thread:
+//!
+//! ```
+//! evloop::block_on(async {
+//!     let task = evloop::spawn(std::future::pending::<()>());
+//!     task.abort();
+//!     assert!(task.await.unwrap_err().is_cancelled());
+//! });
+//! ```
+//!
+//! **11. Tasks talk through [`sync`].** Channels, `Notify` and `Semaphore`
+//! for tasks of one runtime, with tokio's names and plain wakers (no locks,
+//! since every task is on one thread):
+//!
+//! ```
+//! use evloop::sync::mpsc;
+//!
+//! evloop::block_on(async {
+//!     let (tx, mut rx) = mpsc::channel(8);
+//!     let producer = evloop::spawn(async move {
+//!         for n in 1..=3 {
+//!             tx.send(n).await.unwrap();
+//!         }
+//!     });
+//!     let mut got = Vec::new();
+//!     while let Some(n) = rx.recv().await {
+//!         got.push(n);
+//!     }
+//!     producer.await.unwrap();
+//!     assert_eq!(got, [1, 2, 3]);
+//! });
+//! ```
+//!
+//! **12. An HTTP client on the same loop.** `evloop::http` (feature
+//! `http`, on by default) speaks HTTP/1.1 over the same sockets; here it
+//! talks to a one-shot server that is a task on the same thread:
+//!
+//! ```
+//! # #[cfg(feature = "http")]
+//! # {
+//! use evloop::net::TcpListener;
+//!
+//! evloop::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let url = format!("http://{}/hello", listener.local_addr()?);
+//!     evloop::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 1024];
+//!         let _request = stream.read(&mut buf).await?; // small: one read
+//!         stream
+//!             .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+//!             .await
+//!     });
+//!     let body = evloop::http::Client::new().get(&url).send().await.unwrap().text().await.unwrap();
+//!     assert_eq!(body, "hello");
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! **See inside.** `EVLOOP_TRACE=1` prints a line per tick (run
+//! `examples/trace_tour.rs` with it, and read its trace explained in
+//! [the guide](guide)); [`Runtime::dump`] lists the live tasks; debug
+//! builds warn about polls that block the loop
+//! ([`Builder::slow_poll_threshold`]).
 //!
 //! # Misuse
 //!
@@ -95,6 +243,15 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod guide {
+    //! The guide to the event loop, `docs/EVENT_LOOP.md`, included here so
+    //! that it ships with the documentation. Its links point at the source
+    //! files of the repository (`../src/...`), to read beside it.
+    //!
+    //! ---
+    //!
+    #![doc = include_str!("../docs/EVENT_LOOP.md")]
+}
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod io;

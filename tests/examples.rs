@@ -291,3 +291,159 @@ fn reddit_top_over_tls_with_a_ca_file() {
     }
     assert_eq!(blocks.len(), 3, "{out}");
 }
+
+#[test]
+fn trace_tour_prints_one_trace_line_per_tick() {
+    let output = example_command("trace_tour")
+        .env("EVLOOP_TRACE", "1")
+        // Only trace lines on stderr, even on a machine slow enough for a
+        // poll to cross the debug build's 100 ms warning threshold.
+        .env("EVLOOP_SLOW_POLL_MS", "0")
+        .output()
+        .expect("run trace_tour (plain `cargo test` builds it)");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("client: got \"ping\" back\n"), "{stdout}");
+    assert!(stdout.contains("sleeper: 20 ms passed\n"), "{stdout}");
+    assert!(
+        stdout.contains("block_on: a pool thread summed 1..=1000 = 500500\n"),
+        "{stdout}"
+    );
+
+    // Every stderr line is a trace line, numbered from 1 without gaps:
+    // `evloop: tick N | polled K[: labels] | wait T (why) | io E | timers F | remote wakes W, spawns S`
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 5, "{stderr}");
+    for (n, line) in (1..).zip(&lines) {
+        let fields: Vec<&str> = line.split(" | ").collect();
+        assert_eq!(fields.len(), 6, "{line}");
+        assert_eq!(fields[0], format!("evloop: tick {n}"), "{line}");
+        let polled = fields[1].strip_prefix("polled ").expect(line);
+        let (count, labels) = polled.split_once(": ").unwrap_or((polled, ""));
+        let count: usize = count.parse().expect(line);
+        let labels: Vec<&str> = labels.split(", ").filter(|l| !l.is_empty()).collect();
+        assert_eq!(labels.len(), count, "{line}");
+        for label in labels {
+            // Named tasks are quoted; `block_on` is the main future.
+            assert!(
+                label == "block_on" || (label.starts_with('"') && label.ends_with('"')),
+                "{line}"
+            );
+        }
+        let wait = fields[2].strip_prefix("wait ").expect(line);
+        assert!(
+            ["(ready work)", "(next timer)", "(nothing ready, no timer)"]
+                .iter()
+                .any(|why| wait.ends_with(why)),
+            "{line}"
+        );
+        assert!(fields[3]
+            .strip_prefix("io ")
+            .expect(line)
+            .parse::<usize>()
+            .is_ok());
+        assert!(fields[4]
+            .strip_prefix("timers ")
+            .expect(line)
+            .parse::<usize>()
+            .is_ok());
+        assert!(fields[5].starts_with("remote wakes "), "{line}");
+    }
+    // The first tick polls the main future and the two socket tasks, in
+    // spawn order; later, the sleeper's timer decides a wait and fires.
+    assert!(
+        lines[0].starts_with("evloop: tick 1 | polled 3: block_on, \"echo\", \"client\" |"),
+        "{stderr}"
+    );
+    assert!(lines.iter().any(|l| l.contains("(next timer)")), "{stderr}");
+    assert!(lines.iter().any(|l| l.contains("| timers 1 |")), "{stderr}");
+}
+
+#[test]
+fn trace_tour_without_the_variable_prints_a_reminder_only() {
+    let output = example_command("trace_tour")
+        .env_remove("EVLOOP_TRACE")
+        .env("EVLOOP_SLOW_POLL_MS", "0")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "(run with EVLOOP_TRACE=1 to see one line per tick of the loop)\n"
+    );
+}
+
+#[test]
+fn job_queue_runs_each_job_once_and_drops_the_results() {
+    let out = run_example("job_queue", &["--workers", "2", "--result-ttl", "0.1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    // Jobs 1..=3 are the embedded server's pages, with known word counts.
+    for (id, page, words) in [(1, "python", 15), (2, "rq", 19), (3, "evloop", 13)] {
+        let enqueued = format!("enqueued job {id}: count_words_at_url('http://127.0.0.1:");
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with(&enqueued)).count(),
+            1,
+            "{out}"
+        );
+        let started = format!("/{page}') (job {id}) started");
+        let started: Vec<&&str> = lines.iter().filter(|l| l.ends_with(&started)).collect();
+        assert_eq!(started.len(), 1, "job {id} runs once:\n{out}");
+        let worker = started[0].split(": ").next().unwrap();
+        assert!(worker == "worker 1" || worker == "worker 2", "{out}");
+        let ok = format!("{worker}: default: Job OK (job {id})");
+        assert!(lines.contains(&ok.as_str()), "{out}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("count_words_at_url: {words} words at "))),
+            "{out}"
+        );
+        assert!(
+            lines.contains(&format!("job {id}: result = {words}").as_str()),
+            "{out}"
+        );
+        assert!(
+            lines.contains(&format!("job {id}: result expired, dropped").as_str()),
+            "{out}"
+        );
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.ends_with("Result is kept for 100ms"))
+            .count(),
+        3,
+        "{out}"
+    );
+    // Both workers got work: the pages answer slowly enough to overlap.
+    assert!(out.contains("worker 1: default: Job OK"), "{out}");
+    assert!(out.contains("worker 2: default: Job OK"), "{out}");
+    assert_eq!(
+        lines.last(),
+        Some(&"0 results left after their time; 0 jobs failed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn job_queue_reports_a_failed_job_and_exits_nonzero() {
+    // A port nobody listens on: the job fails, the worker goes on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = example_command("job_queue")
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(!output.status.success(), "{out}");
+    assert!(out.contains("default: Job failed (job 1): "), "{out}");
+    assert!(
+        out.ends_with("0 results left after their time; 1 jobs failed\n"),
+        "{out}"
+    );
+}

@@ -146,7 +146,7 @@ impl Builder {
     /// tasks it polled, how long it waited for events and why, and what
     /// came in. The environment variable `EVLOOP_TRACE=1` turns it on (and
     /// `EVLOOP_TRACE=0` off) without a rebuild, and wins over this setting.
-    /// Off, it costs one branch per tick.
+    /// Off, it costs a branch per tick and per poll, and no formatting.
     ///
     /// ```text
     /// evloop: tick 2 | polled 3: block_on, "fetch python", src/main.rs:9:5 | wait 0ns (ready work) | io 0 | timers 0 | remote wakes 0, spawns 0

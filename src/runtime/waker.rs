@@ -172,7 +172,9 @@ impl Shared {
     /// Counts a blocking job as finished (call on the pool thread, after
     /// its result is stored and its waiter woken). The last one wakes the
     /// loop: with a paused clock it may be waiting for exactly this, to
-    /// jump to the next timer, even if nobody awaits the job's result.
+    /// jump to the next timer, even if nobody awaits the job's result. With
+    /// a real clock that wake-up is spare (one extra tick per idle pool);
+    /// the shared counter does not know which clock the loop runs.
     pub(crate) fn blocking_job_finished(&self) {
         if self.blocking_jobs.fetch_sub(1, Ordering::SeqCst) == 1 {
             let _ = self.waker.wake();

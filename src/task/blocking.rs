@@ -144,8 +144,9 @@ impl BlockingPool {
             shared: shared.clone(),
         });
         self.submit(job);
-        // Generation 0: the header never enters the task slab, so `abort`'s
-        // wake is a no-op and the job sees the flag before it starts.
+        // Generation 0: the header never enters the task slab, so `abort`
+        // only sets the JoinCell's flag, which the job checks before it
+        // starts.
         JoinHandle::new(Arc::new(Header::new(runtime_id, shared.clone())), cell)
     }
 

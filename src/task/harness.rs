@@ -1,7 +1,9 @@
 //! The harness: what turns a user's future into a task the loop can poll.
 //!
 //! It wraps the future in an `async` block that
-//! 1. checks the abort flag before every poll,
+//! 1. checks the abort flag at its first poll (an abort that comes
+//!    before the task entered the slab; later ones make the scheduler drop
+//!    the task unpolled),
 //! 2. catches a panic so it reaches the JoinHandle instead of the loop,
 //! 3. drops the user's future as soon as it finished, then
 //! 4. hands the output to the [`JoinCell`] and wakes whoever awaits it.

@@ -16,7 +16,9 @@ use crate::runtime::waker::Header;
 /// JoinHandle of a `Send` output may be awaited on another thread; it is
 /// taken twice per task, never contended in single-threaded use.
 pub(crate) struct JoinCell<T> {
-    /// Set by `abort`; the harness checks it before every poll.
+    /// Set by `abort`; the harness checks it at the first poll (a task
+    /// aborted later is dropped by the scheduler instead of polled), and a
+    /// blocking job checks it before it starts.
     aborted: AtomicBool,
     state: Mutex<JoinState<T>>,
 }
