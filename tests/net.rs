@@ -596,3 +596,28 @@ fn into_std_refuses_to_lose_read_ahead_bytes() {
         assert!(err.to_string().contains("4 bytes"), "{err}");
     });
 }
+
+#[test]
+fn readable_then_try_read_sees_read_ahead_bytes() {
+    evloop::block_on(async {
+        let (listener, addr) = listener().await;
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"abcdef").await.unwrap();
+        let mut two = [0; 2];
+        server.read_exact(&mut two).await.unwrap();
+        // The kernel queue is empty now; "cdef" waits in the read-ahead
+        // buffer, and the readiness-then-try_read pattern must still see it.
+        timeout(Duration::from_secs(5), server.readable())
+            .await
+            .expect("readable() hung with bytes read ahead")
+            .unwrap();
+        let mut rest = [0; 8];
+        assert_eq!(server.try_read(&mut rest).unwrap(), 4);
+        assert_eq!(&rest[..4], b"cdef");
+        assert_eq!(
+            server.try_read(&mut rest).unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+    });
+}

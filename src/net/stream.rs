@@ -90,8 +90,12 @@ macro_rules! stream_api {
     ($ty:ident) => {
         impl $ty {
             /// Ready when the socket may be readable (a read may still find
-            /// nothing: then it clears the readiness and waits again).
+            /// nothing: then it clears the readiness and waits again), or
+            /// when bytes read ahead are waiting to be taken.
             pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                if self.ahead.borrow().len() > 0 {
+                    return Poll::Ready(Ok(()));
+                }
                 self.io.poll_ready(Direction::Read, cx).map(Ok)
             }
 
