@@ -362,7 +362,15 @@ async fn exchange(
                     received_any: true,
                 })
             }
-            status if status.is_informational() => continue,
+            status if status.is_informational() => {
+                // A server may send any number of 1xx heads. While they keep
+                // arriving, every read is ready at once and this loop would
+                // never return Pending: the request's timeout (which checks
+                // its deadline only when the request is pending) could not
+                // fire, and no other task would run. Yield after each one.
+                crate::task::yield_now().await;
+                continue;
+            }
             _ => return Ok(head),
         }
     }

@@ -12,6 +12,7 @@ use std::pin::Pin;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::body::{BodyError, Decoder};
+use super::connect::Io;
 use super::head::{parse_response_head, HeadError, ResponseHead, MAX_HEAD_BYTES};
 
 /// How much the first read on a connection asks for: 16 KiB is a TLS
@@ -60,6 +61,16 @@ pub(crate) struct Conn<S> {
     read_size: usize,
 }
 
+impl<S: Io> Conn<S> {
+    /// Whether the server has closed this idle connection (or sent bytes
+    /// nobody asked for). Costs a syscall (a peek, for a socket), so the
+    /// client asks only before a request it could not safely retry.
+    pub(crate) fn is_closed(&mut self) -> bool {
+        // Bytes already buffered are an answer nobody asked for.
+        self.has_buffered() || self.io.is_stale()
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Wraps a connected stream.
     pub(crate) fn new(io: S) -> Conn<S> {
@@ -88,19 +99,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// it was asked leaves a connection that cannot be trusted).
     pub(crate) fn has_buffered(&self) -> bool {
         self.pos < self.end
-    }
-
-    /// Whether the server has closed this idle connection (or sent bytes
-    /// nobody asked for): one read attempt that must find nothing to read.
-    /// Costs a syscall, so the client asks only before a request it could
-    /// not safely retry.
-    pub(crate) fn is_closed(&mut self) -> bool {
-        let waker = futures_task::noop_waker();
-        let mut cx = std::task::Context::from_waker(&waker);
-        let mut byte = [0; 1];
-        !Pin::new(&mut self.io)
-            .poll_read(&mut cx, &mut byte)
-            .is_pending()
     }
 
     /// Writes the request head and body, then flushes.
@@ -256,6 +254,8 @@ pub(crate) mod tests {
             MockStream::new(&pieces)
         }
     }
+
+    impl Io for MockStream {}
 
     impl AsyncRead for MockStream {
         fn poll_read(

@@ -15,9 +15,48 @@ use super::error::{Error, Kind};
 use super::Url;
 
 /// A byte stream a connection can run on.
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin {}
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin {
+    /// Whether this idle stream can no longer carry a request: the peer
+    /// closed it, it failed, or it holds bytes nobody asked for.
+    ///
+    /// The default tries one read with a waker nobody watches. For a socket
+    /// that is not enough: its read answers from the reactor's readiness,
+    /// which has not seen a close that arrived since the loop last polled
+    /// mio, so sockets override this with a question to the kernel.
+    fn is_stale(&mut self) -> bool {
+        let waker = futures_task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut byte = [0; 1];
+        !Pin::new(self).poll_read(&mut cx, &mut byte).is_pending()
+    }
+}
 
-impl<T: AsyncRead + AsyncWrite + Unpin> Io for T {}
+impl Io for crate::net::TcpStream {
+    fn is_stale(&mut self) -> bool {
+        self.peer_closed_or_sent()
+    }
+}
+
+impl Io for BoxIo {
+    fn is_stale(&mut self) -> bool {
+        (**self).is_stale()
+    }
+}
+
+/// TLS: plaintext rustls already holds, else whatever the socket holds (a
+/// `close_notify` alert and FIN are bytes, then EOF, on the socket).
+#[cfg(feature = "tls")]
+impl<S: Io> Io for futures_rustls::client::TlsStream<S> {
+    fn is_stale(&mut self) -> bool {
+        let waker = futures_task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut byte = [0; 1];
+        !Pin::new(&mut *self)
+            .poll_read(&mut cx, &mut byte)
+            .is_pending()
+            || self.get_mut().0.is_stale()
+    }
+}
 
 /// A connected stream, whatever its transport.
 pub(crate) type BoxIo = Box<dyn Io>;

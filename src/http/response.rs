@@ -173,6 +173,13 @@ impl Response {
         let Body::Streaming(streaming) = &mut self.body else {
             return Ok(false);
         };
+        // `timeout_at` checks its deadline only when the read is pending;
+        // a body that always has bytes ready (an endless stream read with
+        // `chunk`) would never be. So check it here too.
+        if streaming.deadline.is_some_and(|d| d <= Instant::now()) {
+            self.body = Body::Done;
+            return Err(Error::timeout(TimeoutSource::Request).with_url(&self.url));
+        }
         let read = streaming.conn.read_body_into(&mut streaming.decoder, out);
         let result = match streaming.deadline {
             None => read.await,

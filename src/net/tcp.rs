@@ -254,6 +254,28 @@ impl TcpStream {
         std::future::poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |s| s.peek(buf))).await
     }
 
+    /// Whether the peer closed the connection, it failed, or it holds
+    /// bytes not read yet, asked of the kernel now (a non-blocking peek),
+    /// not of the reactor's readiness: that one is only as fresh as the
+    /// loop's last poll of mio, and a close that arrived since is not in it.
+    /// The HTTP pool asks this before reusing a connection for a request it
+    /// could not safely send twice.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn peer_closed_or_sent(&self) -> bool {
+        if self.ahead.borrow().len() > 0 {
+            return true;
+        }
+        let mut byte = [0; 1];
+        loop {
+            match self.io.get_ref().peek(&mut byte) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Ok(0): closed; Ok(_): unasked bytes; Err(_): failed.
+                _ => return true,
+            }
+        }
+    }
+
     /// Sets `TCP_NODELAY`: send small writes at once instead of waiting to
     /// coalesce them (Nagle's algorithm). Request/response protocols want it.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {

@@ -12,6 +12,21 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 /// A CA (as PEM) and a server config whose certificate it signed for
 /// `localhost`.
 pub fn test_pki() -> (String, Arc<ServerConfig>) {
+    test_pki_with(CertificateParams::new(vec!["localhost".to_owned()]).unwrap())
+}
+
+/// As [`test_pki`], but for a certificate for `localhost` that expired in
+/// 2001 (valid from 2000-01-01 to 2001-01-01).
+pub fn test_pki_expired() -> (String, Arc<ServerConfig>) {
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.not_before = rcgen::date_time_ymd(2000, 1, 1);
+    leaf.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    test_pki_with(leaf)
+}
+
+/// A CA (as PEM) and a server config whose certificate, made from
+/// `leaf_params`, it signed.
+pub fn test_pki_with(leaf_params: CertificateParams) -> (String, Arc<ServerConfig>) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -21,10 +36,7 @@ pub fn test_pki() -> (String, Arc<ServerConfig>) {
     let ca = ca_params.self_signed(&ca_key).unwrap();
 
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca, &ca_key)
-        .unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
