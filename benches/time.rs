@@ -59,8 +59,8 @@ fn timer_cancel(c: &mut Criterion) {
     group.finish();
 }
 
-async fn evloop_timer_fire() {
-    let tasks: Vec<_> = (0..SLEEPERS)
+async fn evloop_timer_fire(sleepers: usize) {
+    let tasks: Vec<_> = (0..sleepers)
         .map(|i| {
             evloop::spawn(async move {
                 for _ in 0..ROUNDS {
@@ -75,8 +75,8 @@ async fn evloop_timer_fire() {
     }
 }
 
-async fn tokio_timer_fire() {
-    let tasks: Vec<_> = (0..SLEEPERS)
+async fn tokio_timer_fire(sleepers: usize) {
+    let tasks: Vec<_> = (0..sleepers)
         .map(|i| {
             tokio::spawn(async move {
                 for _ in 0..ROUNDS {
@@ -95,9 +95,13 @@ fn timer_fire(c: &mut Criterion) {
     let mut group = c.benchmark_group("timer_fire");
     group.sample_size(10);
     let rt = evloop_rt();
-    group.bench_function("evloop", |b| b.iter(|| rt.block_on(evloop_timer_fire())));
+    group.bench_function("evloop", |b| {
+        b.iter(|| rt.block_on(evloop_timer_fire(SLEEPERS)))
+    });
     let rt = tokio_rt();
-    group.bench_function("tokio", |b| b.iter(|| rt.block_on(tokio_timer_fire())));
+    group.bench_function("tokio", |b| {
+        b.iter(|| rt.block_on(tokio_timer_fire(SLEEPERS)))
+    });
     group.finish();
 }
 
@@ -202,25 +206,31 @@ criterion_group!(
     register_with_1m_pending,
     sleep_1ms_lateness
 );
-/// `TIME_BENCH_ONCE=evloop|tokio`: runs `timer_fire` five times on one
-/// runtime and prints wall and CPU time, to tell CPU cost from waiting.
+/// `TIME_BENCH_ONCE=evloop|tokio [TIME_BENCH_SLEEPERS=n]`: runs
+/// `timer_fire` five times on one runtime and prints wall and CPU time, to
+/// tell CPU cost from waiting (and, with fewer sleepers, cache misses from
+/// the rest).
 fn run_once(which: &str) {
+    let sleepers = std::env::var("TIME_BENCH_SLEEPERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(SLEEPERS);
     let start = Instant::now();
     let before = cpu_times();
     match which {
         "evloop" => {
             let rt = evloop_rt();
-            (0..5).for_each(|_| rt.block_on(evloop_timer_fire()));
+            (0..5).for_each(|_| rt.block_on(evloop_timer_fire(sleepers)));
         }
         "tokio" => {
             let rt = tokio_rt();
-            (0..5).for_each(|_| rt.block_on(tokio_timer_fire()));
+            (0..5).for_each(|_| rt.block_on(tokio_timer_fire(sleepers)));
         }
         other => panic!("TIME_BENCH_ONCE must be evloop or tokio, not {other}"),
     }
     if let (Some((u0, s0)), Some((u1, s1))) = (before, cpu_times()) {
         println!(
-            "{which}: 5 x timer_fire, wall {:?}, user {:?}, sys {:?}",
+            "{which}: 5 x timer_fire of {sleepers} sleepers, wall {:?}, user {:?}, sys {:?}",
             start.elapsed(),
             u1 - u0,
             s1 - s0
