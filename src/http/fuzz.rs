@@ -24,14 +24,18 @@
 //! `n` is taken modulo 16; each piece length byte `b` means a read of
 //! `b + 1` bytes, and the lengths repeat until the wire bytes run out. With
 //! `n = 0` the whole wire arrives in one read. So a seed file is readable:
-//! `\x00` followed by an HTTP response.
+//! `\x00` followed by an HTTP response (after the flags byte, for
+//! `check_response`).
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
+use futures_task::ArcWake;
 use http::Method;
 
 use super::body::{framing, BodyError, Decoder, Framing};
@@ -96,8 +100,16 @@ pub struct Exchange {
 /// head (skipping 1xx), pick the framing, read the body up to 1 MiB, and
 /// go on with the next request while the connection stays reusable.
 pub fn read_responses(method: &Method, pieces: &[&[u8]]) -> Exchange {
+    read_responses_parking(method, pieces, false)
+}
+
+/// [`read_responses`], and with `park` every read first returns `Pending`
+/// (waking the task, as a readiness event would) before its piece.
+pub fn read_responses_parking(method: &Method, pieces: &[&[u8]], park: bool) -> Exchange {
     let stream = Script {
         pieces: pieces.iter().rev().map(|p| p.to_vec()).collect(),
+        park,
+        parked: false,
     };
     let mut conn: Conn<BoxIo> = Conn::new(Box::new(stream));
     let request_headers = http::HeaderMap::new();
@@ -128,6 +140,12 @@ pub fn read_responses(method: &Method, pieces: &[&[u8]]) -> Exchange {
                     Err(ReadBodyError::Body(e)) => return Some(e.to_string()),
                 }
             }
+            // A complete body has exactly the length its framing gave.
+            match framing {
+                Framing::Empty => assert!(body.is_empty(), "{} bytes of empty body", body.len()),
+                Framing::Length(n) => assert_eq!(body.len() as u64, n, "Content-Length body"),
+                Framing::Chunked | Framing::UntilClose => {}
+            }
             responses.push((head.status.as_u16(), body));
             // The client pools a connection only in these conditions.
             // (Bytes already buffered past the body would keep the client
@@ -144,7 +162,8 @@ pub fn read_responses(method: &Method, pieces: &[&[u8]]) -> Exchange {
 }
 
 /// The response target: `[flags] [split input]`, where bit 0 of `flags`
-/// makes the request a HEAD. Checks that decoding never panics or stalls,
+/// makes the request a HEAD and bit 1 makes every read return `Pending`
+/// once first. Checks that decoding never panics or stalls,
 /// that the bodies are never longer than the wire, and that the result does
 /// not depend on how the bytes were split into reads.
 pub fn check_response(data: &[u8]) {
@@ -160,7 +179,8 @@ pub fn check_response(data: &[u8]) {
         Method::GET
     };
     let (sizes, wire) = split_input(rest);
-    let split = read_responses(&method, &pieces(wire, &sizes));
+    let park = flags & 2 == 2;
+    let split = read_responses_parking(&method, &pieces(wire, &sizes), park);
     let body_bytes: usize = split.responses.iter().map(|(_, b)| b.len()).sum();
     assert!(
         body_bytes <= wire.len(),
@@ -173,7 +193,7 @@ pub fn check_response(data: &[u8]) {
             "interim or invalid status {status} returned as final"
         );
     }
-    if !sizes.is_empty() {
+    if !sizes.is_empty() || park {
         let whole = read_responses(&method, &[wire]);
         assert_eq!(split, whole, "the result depends on the read sizes");
     }
@@ -322,16 +342,31 @@ pub fn check_location(data: &[u8]) {
     }
 }
 
-/// Polls `future` with a no-op waker. The script never returns `Pending`,
-/// so a future that does not finish in one poll is stalled: a lost wake-up
-/// that would hang a real request, reported as a panic.
+/// Polls `future` until it finishes. The script's reads never block (a
+/// `Pending` from it comes with a wake-up), so a `Pending` without a wake
+/// is a lost wake-up that would hang a real request: a panic here.
 fn run_to_completion<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let waker = futures_task::noop_waker();
+    let woken = Arc::new(Woken(AtomicBool::new(false)));
+    let waker = futures_task::waker(Arc::clone(&woken));
     let mut cx = Context::from_waker(&waker);
-    match future.as_mut().poll(&mut cx) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("stalled: pending on a stream that never blocks"),
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => assert!(
+                woken.0.swap(false, Ordering::SeqCst),
+                "stalled: pending without a wake-up"
+            ),
+        }
+    }
+}
+
+/// A waker that records that it was woken.
+struct Woken(AtomicBool);
+
+impl ArcWake for Woken {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.store(true, Ordering::SeqCst);
     }
 }
 
@@ -340,14 +375,24 @@ fn run_to_completion<F: Future>(future: F) -> F::Output {
 struct Script {
     /// The pieces still to read, last one first (so `pop` is the next).
     pieces: Vec<Vec<u8>>,
+    /// Whether each piece is preceded by one `Pending` (with a wake).
+    park: bool,
+    /// Whether the `Pending` before the next piece was returned.
+    parked: bool,
 }
 
 impl AsyncRead for Script {
     fn poll_read(
         mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        if self.park && !self.parked && !self.pieces.is_empty() {
+            self.parked = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.parked = false;
         let Some(mut piece) = self.pieces.pop() else {
             return Poll::Ready(Ok(0));
         };
