@@ -329,14 +329,14 @@ impl Client {
 }
 
 /// How a failed exchange failed, and whether any response byte had come.
-struct Failure {
-    error: Error,
+pub(crate) struct Failure {
+    pub(crate) error: Error,
     received_any: bool,
 }
 
 /// Writes a request and reads the final response head, skipping 1xx
 /// interim responses (such as `100 Continue`).
-async fn exchange(
+pub(crate) async fn exchange(
     conn: &mut Conn<BoxIo>,
     head: &[u8],
     body: &[u8],
@@ -377,7 +377,7 @@ async fn exchange(
 }
 
 /// Whether the connection may carry another request after this response.
-fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bool {
+pub(crate) fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bool {
     let says = |headers: &HeaderMap, token: &str| {
         headers
             .get_all(header::CONNECTION)

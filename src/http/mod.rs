@@ -70,6 +70,13 @@ mod client;
 mod conn;
 mod connect;
 mod error;
+// Entry points for the cargo-fuzz targets in fuzz/, which are another crate
+// and cannot reach the crate-private parser and decoder otherwise. Only
+// with the `fuzzing` feature, hidden, and outside the semver promises.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 mod head;
 mod pool;
 mod request;

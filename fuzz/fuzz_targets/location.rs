@@ -1,0 +1,10 @@
+//! Fuzz target: Url::join (redirect Location resolution) on a base URL and an arbitrary Location.
+//! The checks live in `evloop::http::__fuzz::check_location`, so the regression
+//! tests replay findings through the same code (see fuzz/README.md).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    evloop::http::__fuzz::check_location(data);
+});
