@@ -41,7 +41,7 @@ use http::Method;
 use super::body::{framing, BodyError, Decoder, Framing};
 use super::client::{exchange, keep_alive};
 use super::conn::{Conn, ReadBodyError};
-use super::connect::BoxIo;
+use super::connect::{BoxIo, Io};
 use super::Url;
 
 /// The largest input the targets look at: bigger inputs only slow the
@@ -380,6 +380,10 @@ struct Script {
     /// Whether the `Pending` before the next piece was returned.
     parked: bool,
 }
+
+// The default staleness check (one read with an unwatched waker) is the
+// right one for a scripted stream.
+impl Io for Script {}
 
 impl AsyncRead for Script {
     fn poll_read(
