@@ -621,3 +621,53 @@ fn readable_then_try_read_sees_read_ahead_bytes() {
         );
     });
 }
+
+#[test]
+fn a_task_whose_socket_is_always_ready_still_lets_timers_fire() {
+    // A watchdog: without the I/O budget this test would spin forever.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            eprintln!("the loop was starved by an always-ready socket");
+            std::process::abort();
+        })
+    };
+    evloop::block_on(async {
+        let (listener, addr) = listener().await;
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        drop(server);
+        // End of stream is always ready: this loop never meets `Pending`
+        // from the socket itself.
+        let spin = async {
+            let mut buf = [0; 16];
+            let mut reads = 0u64;
+            loop {
+                assert_eq!(client.read(&mut buf).await.unwrap(), 0);
+                reads += 1;
+                if reads == u64::MAX {
+                    break;
+                }
+            }
+        };
+        let ticked = Rc::new(Cell::new(false));
+        evloop::spawn({
+            let ticked = ticked.clone();
+            async move {
+                sleep(Duration::from_millis(5)).await;
+                ticked.set(true);
+            }
+        });
+        assert!(timeout(Duration::from_millis(50), spin).await.is_err());
+        assert!(ticked.get(), "another task's timer did not get a turn");
+    });
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watchdog.join().unwrap();
+}

@@ -105,7 +105,13 @@ impl<S: Source> IoSource<S> {
             .borrow_mut()
             .poll_ready(self.key, direction, cx);
         match ready {
-            Poll::Ready(_) => Poll::Ready(()),
+            Poll::Ready(_) if self.core.consume_budget() => Poll::Ready(()),
+            Poll::Ready(_) => {
+                // Ready, but this task has done its share of I/O for this
+                // turn: let the others (and the timers) have theirs.
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             Poll::Pending => {
                 self.core.note_waiting_on(match direction {
                     Direction::Read => WaitingOn::Readable(self.key),

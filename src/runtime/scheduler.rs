@@ -54,6 +54,10 @@ pub(crate) struct TaskId {
     pub(crate) generation: u64,
 }
 
+/// I/O operations one poll of a task may complete before it must yield:
+/// tokio's figure, high enough that a normal poll never meets it.
+const POLL_BUDGET: u32 = 128;
+
 /// The id that stands for `block_on`'s own future, which is not in the slab.
 pub(crate) const MAIN_TASK: TaskId = TaskId {
     index: usize::MAX,
@@ -122,6 +126,9 @@ pub(crate) struct Core {
     /// The task being polled, so the timer and I/O code can note what it
     /// waits on.
     current: Cell<Option<TaskId>>,
+    /// I/O operations the task being polled may still complete without
+    /// yielding (see [`Core::consume_budget`]).
+    budget: Cell<u32>,
     /// `block_on`'s future, for slow-poll warnings and the trace.
     main_stats: RefCell<TaskStats>,
     /// A task's panic that `UnhandledPanic::ShutdownRuntime` sends to
@@ -151,6 +158,7 @@ impl Core {
             metrics: MetricsCells::default(),
             diag: Diagnostics::new(config.diagnostics.clone()),
             current: Cell::new(None),
+            budget: Cell::new(POLL_BUDGET),
             main_stats: RefCell::new(TaskStats::new(SpawnMeta::here())),
             unhandled_panic: RefCell::new(None),
             config,
@@ -384,6 +392,7 @@ impl Core {
         let waker = waker_ref(&body.header);
         let mut cx = Context::from_waker(&waker);
         self.current.set(Some(id));
+        self.budget.set(POLL_BUDGET);
         // Reading the clock costs; only when someone looks at the result.
         let started = self.diag.timing().then(Instant::now);
         // The harness catches panics, so this never unwinds into the loop.
@@ -416,6 +425,7 @@ impl Core {
     /// task's poll.
     pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> Poll<R>) -> Poll<R> {
         self.diag.trace_poll(|| "block_on".to_owned());
+        self.budget.set(POLL_BUDGET);
         let started = self.diag.timing().then(Instant::now);
         let result = poll();
         if let Some(started) = started {
@@ -435,6 +445,21 @@ impl Core {
             name: Some("block_on".into()),
             location,
         });
+    }
+
+    /// Takes one unit of the polled task's I/O budget; false once it is
+    /// spent. A task whose sockets are always ready (a peer that never
+    /// stops sending) would otherwise never return `Pending`, and no other
+    /// task, timer or event would get a turn: its timeout could not even
+    /// fire. When the budget is spent, the I/O layer wakes the task and
+    /// returns `Pending`, sending it to the back of the run queue.
+    pub(crate) fn consume_budget(&self) -> bool {
+        let left = self.budget.get();
+        if left == 0 {
+            return false;
+        }
+        self.budget.set(left - 1);
+        true
     }
 
     /// Notes what the task being polled waits on, for the dump. Called by
