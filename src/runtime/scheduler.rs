@@ -188,22 +188,29 @@ impl Core {
         join
     }
 
-    /// Keeps `header` for a later spawn if `header` is its last reference,
-    /// which happens when the task finished and its JoinHandle is gone.
-    /// Called with the last two owners: the finished task and a dropping
-    /// JoinHandle. The caller drops its own `Arc` right after.
-    pub(crate) fn recycle_header(&self, header: &mut Arc<Header>) {
+    /// Keeps `header` for a later spawn if it is the last reference, which
+    /// happens when the task finished and its JoinHandle is gone. Called by
+    /// the last two owners: the finished task and a dropping JoinHandle;
+    /// otherwise the `Arc` is just dropped.
+    ///
+    /// A plain load of the count, not `Arc::get_mut`'s compare-exchange:
+    /// if it reads 1, no other thread holds the header (wakers only ever
+    /// clone an `Arc` someone holds, and no `Weak` is ever made), so none
+    /// can appear. The fence pairs with the `Release` decrement of the last
+    /// other owner, as `Arc`'s own drop does, so its last reads of the
+    /// header happen before our reset. Two atomic read-modify-writes fewer
+    /// per task (`chained_spawn`).
+    pub(crate) fn recycle_header(&self, header: Arc<Header>) {
         /// Enough for a burst of a thousand tasks; beyond it, malloc.
         const POOL_CAP: usize = 1024;
-        if header.runtime_id() != self.id {
+        if header.runtime_id() != self.id || Arc::strong_count(&header) != 1 {
             return;
         }
-        if let Some(exclusive) = Arc::get_mut(header) {
-            exclusive.reset();
-            let mut pool = self.header_pool.borrow_mut();
-            if pool.len() < POOL_CAP {
-                pool.push(header.clone());
-            }
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+        header.reset();
+        let mut pool = self.header_pool.borrow_mut();
+        if pool.len() < POOL_CAP {
+            pool.push(header);
         }
     }
 
@@ -361,9 +368,9 @@ impl Core {
                     // "cancelled" to the JoinHandle.
                     let task = tasks.remove(id.index);
                     drop(tasks);
-                    if let Some(TaskBody { future, mut header }) = task.body {
+                    if let Some(TaskBody { future, header }) = task.body {
                         drop(future);
-                        self.recycle_header(&mut header);
+                        self.recycle_header(header);
                     }
                     continue;
                 }
@@ -407,9 +414,9 @@ impl Core {
                 self.diag.record_poll(&task.stats, took);
             }
             // Dropped after the slab borrow ended: a destructor may spawn.
-            let TaskBody { future, mut header } = body;
+            let TaskBody { future, header } = body;
             drop(future);
-            self.recycle_header(&mut header);
+            self.recycle_header(header);
         } else {
             let task = &mut tasks[id.index];
             task.body = Some(body);

@@ -68,10 +68,11 @@ impl Header {
         self.runtime_id
     }
 
-    /// Makes a header nobody else holds ready for another task. `&mut`
-    /// proves there is no waker left that could still wake through it.
-    pub(crate) fn reset(&mut self) {
-        *self.generation.get_mut() = 0;
+    /// Makes a header ready for another task. Call only on the last
+    /// `Arc` (see `Core::recycle_header`): no waker is left that could
+    /// still wake through it.
+    pub(crate) fn reset(&self) {
+        self.generation.store(0, Ordering::Relaxed);
     }
 
     /// Asks the task's runtime to cancel it: at its next turn the loop

@@ -97,15 +97,23 @@ impl<T> JoinCell<T> {
 /// });
 /// ```
 pub struct JoinHandle<T> {
-    /// The task's waker half, to wake it when aborting.
-    header: Arc<Header>,
+    /// The task's waker half, to abort it. `None` only during drop, which
+    /// hands it back to the runtime's pool.
+    header: Option<Arc<Header>>,
     /// Where the output arrives.
     cell: Arc<JoinCell<T>>,
+    /// The output was taken: the cell holds nothing more for us, so the
+    /// drop need not lock it (the common `handle.await` path).
+    taken: bool,
 }
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(header: Arc<Header>, cell: Arc<JoinCell<T>>) -> JoinHandle<T> {
-        JoinHandle { header, cell }
+        JoinHandle {
+            header: Some(header),
+            cell,
+            taken: false,
+        }
     }
 
     /// Cancels the task: it is not polled again, its future is dropped on
@@ -126,7 +134,9 @@ impl<T> JoinHandle<T> {
         // The flag covers a task (or blocking job) that has not started;
         // the runtime's own abort drops a task that has.
         self.cell.aborted.store(true, Ordering::SeqCst);
-        self.header.abort_task();
+        if let Some(header) = &self.header {
+            header.abort_task();
+        }
     }
 
     /// True once the task completed, was cancelled or panicked.
@@ -148,7 +158,7 @@ impl<T> JoinHandle<T> {
     /// The task's header, for the scheduler's unit tests.
     #[cfg(test)]
     pub(crate) fn header_for_test(&self) -> Arc<Header> {
-        self.header.clone()
+        self.header.clone().expect("the header is there until drop")
     }
 }
 
@@ -156,9 +166,11 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
         let old_waker = {
-            let mut state = self.cell.lock();
+            let mut state = this.cell.lock();
             if let Some(result) = state.result.take() {
+                this.taken = true;
                 return Poll::Ready(result);
             }
             if state.finished {
@@ -176,15 +188,19 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let (output, waker) = {
-            let mut state = self.cell.lock();
-            state.detached = true;
-            (state.result.take(), state.waker.take())
-        };
-        drop((output, waker));
+        if !self.taken {
+            let (output, waker) = {
+                let mut state = self.cell.lock();
+                state.detached = true;
+                (state.result.take(), state.waker.take())
+            };
+            drop((output, waker));
+        }
         // If the task is done too, this is the header's last owner: give it
         // back to the runtime for the next spawn.
-        context::with_current(|core| core.recycle_header(&mut self.header));
+        if let Some(header) = self.header.take() {
+            context::with_current(move |core| core.recycle_header(header));
+        }
     }
 }
 
