@@ -10,8 +10,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use evloop::http::{Client, StatusCode};
+use evloop::http::{Client, IntoUrl, StatusCode};
 use util::http_server::{ok, redirect, Reply, TestServer};
+
+/// GETs `url` and reads the whole body; panics on any error.
+async fn get_bytes(client: &Client, url: impl IntoUrl) -> Vec<u8> {
+    client.get(url).send().await.unwrap().bytes().await.unwrap()
+}
+
+/// GETs `url` and reads the body as text; panics on any error.
+async fn get_text(client: &Client, url: impl IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     evloop::Runtime::new().unwrap().block_on(f)
@@ -69,14 +79,7 @@ fn keep_alive_reuses_connections_counted_by_the_server() {
     block_on(async {
         let client = Client::new();
         for _ in 0..5 {
-            client
-                .get(server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            get_bytes(&client, server.url("/")).await;
         }
         assert_eq!(
             server.connections(),
@@ -89,9 +92,7 @@ fn keep_alive_reuses_connections_counted_by_the_server() {
         let tasks: Vec<_> = (0..3)
             .map(|_| {
                 let (client, url) = (client.clone(), server.url("/"));
-                evloop::spawn(async move {
-                    client.get(url).send().await.unwrap().bytes().await.unwrap()
-                })
+                evloop::spawn(async move { get_bytes(&client, url).await })
             })
             .collect();
         for task in tasks {
@@ -99,14 +100,7 @@ fn keep_alive_reuses_connections_counted_by_the_server() {
         }
         assert_eq!(server.connections(), 3);
         for _ in 0..3 {
-            client
-                .get(server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            get_bytes(&client, server.url("/")).await;
         }
         assert_eq!(server.connections(), 3);
     });
@@ -118,14 +112,7 @@ fn a_connection_whose_body_was_not_read_is_not_reused() {
     block_on(async {
         let client = Client::new();
         drop(client.get(server.url("/")).send().await.unwrap());
-        client
-            .get(server.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, server.url("/")).await;
     });
     assert_eq!(server.connections(), 2);
 }
@@ -140,14 +127,7 @@ fn stale_pooled_connection_is_retried_on_a_new_one() {
     block_on(async {
         let client = Client::new();
         for _ in 0..3 {
-            let text = client
-                .get(server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let text = get_text(&client, server.url("/")).await;
             assert_eq!(text, "ok");
         }
     });
@@ -168,14 +148,7 @@ fn chunked_body_with_extensions_and_trailers() {
     block_on(async {
         let client = Client::new();
         for _ in 0..2 {
-            let text = client
-                .get(server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let text = get_text(&client, server.url("/")).await;
             assert_eq!(text, "Wikipedia in\r\n\r\nchunks.");
         }
     });
@@ -203,17 +176,7 @@ fn head_and_204_with_a_lying_content_length_have_no_body() {
         let empty = client.get(server.url("/empty")).send().await.unwrap();
         assert_eq!(empty.status(), StatusCode::NO_CONTENT);
         assert!(empty.bytes().await.unwrap().is_empty());
-        assert_eq!(
-            client
-                .get(server.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "after"
-        );
+        assert_eq!(get_text(&client, server.url("/")).await, "after");
     });
     assert_eq!(server.connections(), 1);
 }
@@ -445,9 +408,7 @@ fn many_concurrent_requests_on_one_client() {
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let (client, url) = (client.clone(), server.url(&format!("/{i}")));
-                evloop::spawn(
-                    async move { client.get(url).send().await.unwrap().text().await.unwrap() },
-                )
+                evloop::spawn(async move { get_text(&client, url).await })
             })
             .collect();
         for (i, task) in tasks.into_iter().enumerate() {

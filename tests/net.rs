@@ -17,6 +17,14 @@ async fn listener() -> (TcpListener, std::net::SocketAddr) {
     (listener, addr)
 }
 
+/// A connected client and server stream over loopback.
+async fn connected_pair() -> (TcpStream, TcpStream) {
+    let (listener, addr) = listener().await;
+    let client = TcpStream::connect(addr).await.unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
 /// Spawns a server that echoes every connection until its client closes.
 async fn echo_server() -> std::net::SocketAddr {
     let (listener, addr) = listener().await;
@@ -180,9 +188,7 @@ fn half_close_lets_the_other_side_answer() {
 #[test]
 fn readiness_is_not_lost_by_partial_reads() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         client.write_all(b"0123456789").await.unwrap();
         // Read in 3-byte pieces: the reactor must keep the readiness until
         // a read comes back short or says WouldBlock.
@@ -227,9 +233,7 @@ fn peek_leaves_the_data() {
 #[test]
 fn read_exact_reports_early_eof() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         client.write_all(b"ab").await.unwrap();
         drop(client);
         let mut buf = [0; 4];
@@ -294,9 +298,7 @@ fn owned_halves_move_into_tasks_and_reunite() {
 #[test]
 fn dropping_the_owned_write_half_shuts_down() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         let (_read, write) = client.into_split();
         drop(write);
         let mut rest = Vec::new();
@@ -517,9 +519,7 @@ fn auto_advance_does_not_skip_ready_io() {
     let rt = Runtime::builder().start_paused(true).build().unwrap();
     rt.block_on(async {
         let start = Instant::now();
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         // A long timer is pending while the I/O happens.
         let fired = Rc::new(Cell::new(false));
         evloop::spawn({
@@ -547,9 +547,7 @@ fn sockets_outside_a_runtime_panic_or_fail_clearly() {
 #[test]
 fn small_reads_keep_order_through_the_read_ahead_buffer() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         let data: Vec<u8> = (0..20_000u32).map(|i| (i % 253) as u8).collect();
         let writer = evloop::spawn({
             let data = data.clone();
@@ -583,9 +581,7 @@ fn small_reads_keep_order_through_the_read_ahead_buffer() {
 #[test]
 fn into_std_refuses_to_lose_read_ahead_bytes() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         client.write_all(b"abcdef").await.unwrap();
         let mut two = [0; 2];
         server.read_exact(&mut two).await.unwrap();
@@ -600,9 +596,7 @@ fn into_std_refuses_to_lose_read_ahead_bytes() {
 #[test]
 fn readable_then_try_read_sees_read_ahead_bytes() {
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         client.write_all(b"abcdef").await.unwrap();
         let mut two = [0; 2];
         server.read_exact(&mut two).await.unwrap();
@@ -640,9 +634,7 @@ fn a_task_whose_socket_is_always_ready_still_lets_timers_fire() {
         })
     };
     evloop::block_on(async {
-        let (listener, addr) = listener().await;
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = connected_pair().await;
         drop(server);
         // End of stream is always ready: this loop never meets `Pending`
         // from the socket itself.

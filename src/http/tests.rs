@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::conn::tests::MockStream;
 use super::connect::{BoxIo, Connector};
 use super::error::Error;
-use super::{Client, ClientBuilder, StatusCode};
+use super::{Client, ClientBuilder, IntoUrl, StatusCode};
 
 /// Hands out scripted connections in order and counts connects.
 #[derive(Clone, Default)]
@@ -80,6 +80,16 @@ impl Script {
     }
 }
 
+/// GETs `url` and reads the whole body; panics on any error.
+async fn get_bytes(client: &Client, url: impl IntoUrl) -> Vec<u8> {
+    client.get(url).send().await.unwrap().bytes().await.unwrap()
+}
+
+/// GETs `url` and reads the body as text; panics on any error.
+async fn get_text(client: &Client, url: impl IntoUrl) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn run<F: std::future::Future>(f: F) -> F::Output {
     crate::Runtime::builder()
         .start_paused(true)
@@ -95,28 +105,8 @@ fn keep_alive_reuses_one_connection() {
     let script = Script::new(&[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n"]);
     let client = script.client(Client::builder());
     run(async {
-        assert_eq!(
-            client
-                .get("http://h/a")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "hello"
-        );
-        assert_eq!(
-            client
-                .get("http://h/b")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "world"
-        );
+        assert_eq!(get_text(&client, "http://h/a").await, "hello");
+        assert_eq!(get_text(&client, "http://h/b").await, "world");
     });
     assert_eq!(script.connects(), 1);
     let written = script.written(0);
@@ -140,22 +130,8 @@ fn stale_pooled_connection_is_retried_once_for_idempotent_methods() {
     let script = Script::new(&[OK_HELLO, OK_HELLO]);
     let client = script.client(Client::builder());
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let text = client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
+        let text = get_text(&client, "http://h/").await;
         assert_eq!(text, "hello");
     });
     assert_eq!(script.connects(), 2);
@@ -168,14 +144,7 @@ fn post_skips_a_pooled_connection_the_server_closed() {
     let script = Script::new(&[OK_HELLO, OK_HELLO]);
     let client = script.client(Client::builder());
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
         let text = client
             .post("http://h/")
             .body("x")
@@ -203,14 +172,7 @@ fn post_is_not_retried_when_the_close_crosses_the_request() {
     script.push(mock);
     let client = script.client(Client::builder());
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
         let err = client.post("http://h/").body("x").send().await.unwrap_err();
         assert!(err.is_request(), "{err}");
         assert!(
@@ -227,14 +189,7 @@ fn failure_after_response_bytes_is_not_retried() {
     let script = Script::new(&[OK_HELLO, b"HTTP/1.1 200", OK_HELLO]);
     let client = script.client(Client::builder());
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
         // Reused connection gets EOF: retried on connection 2, which
         // breaks mid-head: that is an error, not a second retry.
         let err = client.get("http://h/").send().await.unwrap_err();
@@ -261,17 +216,7 @@ fn head_and_204_ignore_a_lying_content_length() {
         assert!(empty.bytes().await.unwrap().is_empty());
         let not_modified = client.get("http://h/").send().await.unwrap();
         assert!(not_modified.bytes().await.unwrap().is_empty());
-        assert_eq!(
-            client
-                .get("http://h/")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "ok"
-        );
+        assert_eq!(get_text(&client, "http://h/").await, "ok");
     });
     assert_eq!(script.connects(), 1);
 }
@@ -334,25 +279,8 @@ fn read_until_close_body_is_not_pooled() {
     let script = Script::new(&[b"HTTP/1.0 200 OK\r\n\r\nall of it", OK_HELLO]);
     let client = script.client(Client::builder());
     run(async {
-        assert_eq!(
-            client
-                .get("http://h/")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "all of it"
-        );
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        assert_eq!(get_text(&client, "http://h/").await, "all of it");
+        get_bytes(&client, "http://h/").await;
     });
     assert_eq!(script.connects(), 2);
 }
@@ -366,23 +294,9 @@ fn connection_close_and_early_drop_are_not_pooled() {
     ]);
     let client = script.client(Client::builder());
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
         drop(client.get("http://h/").send().await.unwrap());
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
     });
     assert_eq!(script.connects(), 3);
 }
@@ -548,23 +462,9 @@ fn pool_idle_timeout_closes_idle_connections() {
     let script = Script::new(&[OK_HELLO, OK_HELLO]);
     let client = script.client(Client::builder().pool_idle_timeout(Duration::from_secs(10)));
     run(async {
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
         crate::time::advance(Duration::from_secs(11)).await;
-        client
-            .get("http://h/")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        get_bytes(&client, "http://h/").await;
     });
     assert_eq!(script.connects(), 2);
 }
@@ -574,28 +474,8 @@ fn text_uses_the_declared_charset() {
     let script = Script::new(&[b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Length: 4\r\n\r\ncaf\xe9HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbad\xff"]);
     let client = script.client(Client::builder());
     run(async {
-        assert_eq!(
-            client
-                .get("http://h/")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "café"
-        );
-        assert_eq!(
-            client
-                .get("http://h/")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-            "bad\u{fffd}"
-        );
+        assert_eq!(get_text(&client, "http://h/").await, "café");
+        assert_eq!(get_text(&client, "http://h/").await, "bad\u{fffd}");
     });
 }
 

@@ -57,29 +57,24 @@ impl<S: Source> IoSource<S> {
     ///
     /// Outside a runtime, naming `what` and the fix.
     #[track_caller]
-    pub(crate) fn new(mut source: S, what: &str) -> io::Result<IoSource<S>> {
-        let core = context::expect_current(what);
-        let key = core
-            .reactor
-            .borrow_mut()
-            .register(&mut source, Interest::READABLE | Interest::WRITABLE)?;
-        Ok(IoSource {
-            core,
-            key,
-            source: Some(source),
-        })
+    pub(crate) fn new(source: S, what: &str) -> io::Result<IoSource<S>> {
+        IoSource::register(context::expect_current(what), source)
     }
 
     /// Like [`new`](IoSource::new), but returns an error instead of
     /// panicking outside a runtime (for `from_std` conversions that return
     /// `io::Result` anyway).
-    pub(crate) fn try_new(mut source: S) -> io::Result<IoSource<S>> {
+    pub(crate) fn try_new(source: S) -> io::Result<IoSource<S>> {
         let core = context::with_current(Rc::clone).ok_or_else(|| {
             io::Error::other(
                 "no evloop runtime on this thread: create sockets inside \
                  `block_on` or a task",
             )
         })?;
+        IoSource::register(core, source)
+    }
+
+    fn register(core: Rc<Core>, mut source: S) -> io::Result<IoSource<S>> {
         let key = core
             .reactor
             .borrow_mut()

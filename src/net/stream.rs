@@ -253,7 +253,7 @@ macro_rules! stream_api {
             /// Closes the write side: the peer reads end of stream, while
             /// this side can still read. Completes at once.
             pub async fn shutdown(&self) -> io::Result<()> {
-                self.io.get_ref().shutdown(std::net::Shutdown::Write)
+                crate::net::split::sealed::HalfStream::shutdown_write(self)
             }
 
             /// The socket's pending error (`SO_ERROR`), clearing it.

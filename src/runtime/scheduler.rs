@@ -256,14 +256,15 @@ impl Core {
     /// Marks a task aborted and queues it, so the loop drops it at its next
     /// turn (on this thread, where its future lives).
     pub(crate) fn abort(&self, id: TaskId) {
-        if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
-            if task.generation == id.generation {
+        let found = match self.tasks.borrow_mut().get_mut(id.index) {
+            Some(task) if task.generation == id.generation => {
                 task.aborted = true;
-                if !task.scheduled {
-                    task.scheduled = true;
-                    self.run_queue.borrow_mut().push_back(id);
-                }
+                true
             }
+            _ => false,
+        };
+        if found {
+            self.schedule(id);
         }
     }
 
@@ -368,9 +369,8 @@ impl Core {
                     // "cancelled" to the JoinHandle.
                     let task = tasks.remove(id.index);
                     drop(tasks);
-                    if let Some(TaskBody { future, header }) = task.body {
-                        drop(future);
-                        self.recycle_header(header);
+                    if let Some(body) = task.body {
+                        self.retire(body);
                     }
                     continue;
                 }
@@ -413,10 +413,7 @@ impl Core {
             if let Some(took) = took {
                 self.diag.record_poll(&task.stats, took);
             }
-            // Dropped after the slab borrow ended: a destructor may spawn.
-            let TaskBody { future, header } = body;
-            drop(future);
-            self.recycle_header(header);
+            self.retire(body);
         } else {
             let task = &mut tasks[id.index];
             task.body = Some(body);
@@ -426,6 +423,15 @@ impl Core {
                 self.diag.record_poll(&task.stats, took);
             }
         }
+    }
+
+    /// Drops a task that left the slab (finished or aborted) and offers its
+    /// header to the pool. Called after the slab borrow ended: a destructor
+    /// may spawn.
+    fn retire(&self, body: TaskBody) {
+        let TaskBody { future, header } = body;
+        drop(future);
+        self.recycle_header(header);
     }
 
     /// Polls `block_on`'s own future with the same timing and tracing as a

@@ -291,9 +291,7 @@ impl TimerWheel {
                     self.entries[moved.index].place = Place::Bucket { bucket, pos };
                 }
                 if b.timers.is_empty() {
-                    b.min.set(u64::MAX);
-                    b.stale.set(false);
-                    self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+                    self.mark_empty(bucket);
                 } else if removed.deadline == b.min.get() {
                     b.stale.set(true);
                 }
@@ -351,9 +349,7 @@ impl TimerWheel {
             while let Some(found) = self.first_occupied(ms, end) {
                 let bucket = (found % BUCKETS) as usize;
                 due.append(&mut self.buckets[bucket].timers);
-                self.buckets[bucket].min.set(u64::MAX);
-                self.buckets[bucket].stale.set(false);
-                self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+                self.mark_empty(bucket);
                 ms = found + 1;
             }
             self.cursor = now_ms;
@@ -395,9 +391,10 @@ impl TimerWheel {
                         pos += 1;
                     }
                 }
-                b.stale.set(true);
                 if b.timers.is_empty() {
-                    self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+                    self.mark_empty(bucket);
+                } else {
+                    b.stale.set(true);
                 }
             }
         }
@@ -427,6 +424,14 @@ impl TimerWheel {
         self.entries
             .get_mut(key.index)
             .filter(|entry| entry.generation == key.generation)
+    }
+
+    /// Records that `bucket` holds no timers any more.
+    fn mark_empty(&mut self, bucket: usize) {
+        let b = &self.buckets[bucket];
+        b.min.set(u64::MAX);
+        b.stale.set(false);
+        self.occupied[bucket / 64] &= !(1 << (bucket % 64));
     }
 
     /// The first millisecond in `from .. end` whose bucket holds timers.
