@@ -131,6 +131,127 @@ fn dropping_a_sleep_cancels_its_timer_and_its_wake() {
     task.abort();
 }
 
+/// A waker that counts its wakes and passes them on to the task's own.
+struct Relay {
+    wakes: std::sync::atomic::AtomicUsize,
+    task: std::task::Waker,
+}
+
+impl futures_task::ArcWake for Relay {
+    fn wake_by_ref(arc_self: &std::sync::Arc<Self>) {
+        arc_self
+            .wakes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        arc_self.task.wake_by_ref();
+    }
+}
+
+#[test]
+fn a_sleep_polled_with_a_combinators_waker_wakes_that_waker() {
+    // A combinator (FuturesUnordered, a select) polls with a waker of its
+    // own: the timer must wake it, not just the task underneath.
+    let rt = paused();
+    let relayed = rt.block_on(async {
+        let mut nap = time::sleep(ms(10));
+        let mut relay = None;
+        std::future::poll_fn(|cx| {
+            let relay = relay.get_or_insert_with(|| {
+                std::sync::Arc::new(Relay {
+                    wakes: Default::default(),
+                    task: cx.waker().clone(),
+                })
+            });
+            let waker = futures_task::waker(relay.clone());
+            let mut inner = std::task::Context::from_waker(&waker);
+            Pin::new(&mut nap).poll(&mut inner)
+        })
+        .await;
+        relay
+            .unwrap()
+            .wakes
+            .load(std::sync::atomic::Ordering::SeqCst)
+    });
+    assert_eq!(relayed, 1, "the combinator's waker got the wake");
+    // The same inside a spawned task, where a direct poll names the task.
+    let relayed = rt.block_on(rt.spawn(async {
+        let mut nap = time::sleep(ms(10));
+        let mut relay = None;
+        std::future::poll_fn(|cx| {
+            let relay = relay.get_or_insert_with(|| {
+                std::sync::Arc::new(Relay {
+                    wakes: Default::default(),
+                    task: cx.waker().clone(),
+                })
+            });
+            let waker = futures_task::waker(relay.clone());
+            let mut inner = std::task::Context::from_waker(&waker);
+            Pin::new(&mut nap).poll(&mut inner)
+        })
+        .await;
+        relay
+            .unwrap()
+            .wakes
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }));
+    assert_eq!(relayed.unwrap(), 1);
+}
+
+#[test]
+fn a_sleep_polled_first_directly_then_through_a_combinator_wakes_the_combinator() {
+    // The timer first names the task (a direct poll), then the poll comes
+    // through another waker: the timer must switch to that waker.
+    let rt = paused();
+    let relayed = rt.block_on(rt.spawn(async {
+        let mut nap = time::sleep(ms(10));
+        let mut relay = None;
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut first) {
+                assert!(Pin::new(&mut nap).poll(cx).is_pending());
+                cx.waker().wake_by_ref(); // come back at once
+                return Poll::Pending;
+            }
+            let relay = relay.get_or_insert_with(|| {
+                std::sync::Arc::new(Relay {
+                    wakes: Default::default(),
+                    task: cx.waker().clone(),
+                })
+            });
+            let waker = futures_task::waker(relay.clone());
+            let mut inner = std::task::Context::from_waker(&waker);
+            Pin::new(&mut nap).poll(&mut inner)
+        })
+        .await;
+        relay
+            .unwrap()
+            .wakes
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }));
+    assert_eq!(relayed.unwrap(), 1);
+}
+
+#[test]
+fn a_sleep_handed_to_another_task_wakes_that_task() {
+    let rt = paused();
+    let (tx, rx) = evloop::sync::oneshot::channel();
+    let first = rt.spawn(async move {
+        let mut nap = time::sleep(ms(10));
+        // Registered under this task, then given away.
+        let once = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut nap).poll(cx)));
+        assert!(once.await.is_pending());
+        tx.send(nap).unwrap();
+    });
+    let second = rt.spawn(async move {
+        let nap = rx.await.unwrap();
+        nap.await;
+        Instant::now()
+    });
+    let start = rt.block_on(async { Instant::now() });
+    rt.block_on(first).unwrap();
+    let woke_at = rt.block_on(second).unwrap();
+    assert_eq!(woke_at - start, ms(10));
+}
+
 #[test]
 fn a_million_timers_registered_and_cancelled_leave_the_store_empty() {
     let rt = paused();

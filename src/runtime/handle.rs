@@ -112,8 +112,8 @@ impl Handle {
             return core.spawn_with(future, meta);
         }
         let header = Arc::new(Header::new(self.runtime_id, self.shared.clone()));
-        let (body, join) = task::harness::new(future, header.clone());
-        if let Err(body) = self.shared.spawn_remote(Box::pin(body), header, meta) {
+        let (body, join) = task::harness::new(future, header.clone(), meta);
+        if let Err(body) = self.shared.spawn_remote(Box::pin(body), header) {
             // The runtime is gone: dropping the body cancels the JoinHandle.
             drop(body);
         }

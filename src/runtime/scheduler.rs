@@ -34,14 +34,16 @@ use super::reactor::Reactor;
 use super::waker::{Header, RemoteQueue, Shared};
 use super::{Config, UnhandledPanic};
 use crate::task::blocking::BlockingPool;
+use crate::task::harness::TaskFuture;
 use crate::task::{self, JoinHandle};
-use crate::time::wheel::TimerWheel;
+use crate::time::wheel::{Target, TimerWheel};
 use crate::time::Clock;
 
-/// A task's future, type-erased; its output already went to the JoinHandle.
-pub(crate) type LocalFuture = Pin<Box<dyn Future<Output = ()>>>;
+/// A task's future and stats, type-erased; its output goes to the
+/// JoinHandle.
+pub(crate) type LocalFuture = Pin<Box<dyn TaskFuture>>;
 /// A future spawned from another thread (so it had to be `Send`).
-pub(crate) type RemoteFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type RemoteFuture = Pin<Box<dyn TaskFuture + Send>>;
 
 /// Where a task lives: its slab index, and the generation that tells this
 /// task apart from earlier and later occupants of the same slot.
@@ -64,7 +66,8 @@ pub(crate) const MAIN_TASK: TaskId = TaskId {
     generation: u64::MAX,
 };
 
-/// One slab slot.
+/// One slab slot: small, so that many share a cache line; what else a task
+/// has lives in its future's allocation.
 struct Task {
     /// Tells this task apart from the slot's other occupants.
     generation: u64,
@@ -76,8 +79,6 @@ struct Task {
     /// moved out so that no borrow of the slab is held while user code runs
     /// (user code spawns, wakes and drops other tasks).
     body: Option<TaskBody>,
-    /// Name, spawn location, polls, poll time: for the dump and warnings.
-    stats: TaskStats,
 }
 
 /// What the loop needs to poll a task.
@@ -113,6 +114,7 @@ pub(crate) struct Core {
     pub(crate) blocking: BlockingPool,
     /// Buffers reused by every tick, so a tick does not allocate.
     wake_buffer: RefCell<Vec<Waker>>,
+    fired_buffer: RefCell<Vec<Target>>,
     remote_buffer: RefCell<RemoteQueue>,
     /// Headers of finished tasks that nobody references any more, reused by
     /// the next spawns. A spawn then makes two allocations instead of three;
@@ -126,9 +128,18 @@ pub(crate) struct Core {
     /// The task being polled, so the timer and I/O code can note what it
     /// waits on.
     current: Cell<Option<TaskId>>,
+    /// The address of the waker `poll_task` made for that task, to tell it
+    /// from other wakers (see [`Core::own_task`]). Compared, never
+    /// dereferenced.
+    current_waker: Cell<*const Waker>,
     /// I/O operations the task being polled may still complete without
     /// yielding (see [`Core::consume_budget`]).
     budget: Cell<u32>,
+    /// The stats of the task being polled, lent by its future (which the
+    /// poll borrows) so that a dump taken inside the poll can show them.
+    running_stats: RefCell<Option<TaskStats>>,
+    /// What the task being polled said it waits on (see `note_waiting_on`).
+    noted_wait: Cell<Option<WaitingOn>>,
     /// `block_on`'s future, for slow-poll warnings and the trace.
     main_stats: RefCell<TaskStats>,
     /// A task's panic that `UnhandledPanic::ShutdownRuntime` sends to
@@ -153,12 +164,16 @@ impl Core {
             timers: RefCell::new(timers),
             blocking: BlockingPool::new(config.blocking),
             wake_buffer: RefCell::new(Vec::new()),
+            fired_buffer: RefCell::new(Vec::new()),
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
             metrics: MetricsCells::default(),
             diag: Diagnostics::new(config.diagnostics.clone()),
             current: Cell::new(None),
+            current_waker: Cell::new(std::ptr::null()),
             budget: Cell::new(POLL_BUDGET),
+            running_stats: RefCell::new(None),
+            noted_wait: Cell::new(None),
             main_stats: RefCell::new(TaskStats::new(SpawnMeta::here())),
             unhandled_panic: RefCell::new(None),
             config,
@@ -183,8 +198,8 @@ impl Core {
     {
         let pooled = self.header_pool.borrow_mut().pop();
         let header = pooled.unwrap_or_else(|| Arc::new(Header::new(self.id, self.shared.clone())));
-        let (body, join) = task::harness::new(future, header.clone());
-        self.insert(Box::pin(body), header, meta);
+        let (body, join) = task::harness::new(future, header.clone(), meta);
+        self.insert(Box::pin(body), header);
         join
     }
 
@@ -215,7 +230,7 @@ impl Core {
     }
 
     /// Puts a task in the slab and schedules its first poll.
-    fn insert(&self, future: LocalFuture, header: Arc<Header>, meta: SpawnMeta) {
+    fn insert(&self, future: LocalFuture, header: Arc<Header>) {
         let generation = self.next_generation.get();
         self.next_generation.set(generation + 1);
         let id = {
@@ -231,7 +246,6 @@ impl Core {
                 scheduled: true,
                 aborted: false,
                 body: Some(TaskBody { future, header }),
-                stats: TaskStats::new(meta),
             });
             id
         };
@@ -333,20 +347,37 @@ impl Core {
 
     /// Wakes the tasks of every timer whose deadline has passed.
     pub(crate) fn fire_timers(&self) -> usize {
-        let mut wakers = std::mem::take(&mut *self.wake_buffer.borrow_mut());
-        let fired = self
+        let mut fired = std::mem::take(&mut *self.fired_buffer.borrow_mut());
+        let count = self
             .timers
             .borrow_mut()
-            .fire_due(self.clock.now(), &mut wakers);
-        // The store is no longer borrowed: a woken task may set a timer.
-        for waker in wakers.drain(..) {
-            waker.wake();
+            .fire_due(self.clock.now(), &mut fired);
+        // The store is no longer borrowed: a woken waker may set a timer.
+        for target in fired.drain(..) {
+            match target {
+                Target::Task(id) => self.schedule(id),
+                Target::Waker(waker) => waker.wake(),
+            }
         }
-        *self.wake_buffer.borrow_mut() = wakers;
+        *self.fired_buffer.borrow_mut() = fired;
         self.metrics
             .timers_fired
-            .set(self.metrics.timers_fired.get() + fired as u64);
-        fired
+            .set(self.metrics.timers_fired.get() + count as u64);
+        count
+    }
+
+    /// The id of the task being polled, if `waker` is the very waker
+    /// `poll_task` gave it. A timer (or readiness) set through that waker
+    /// can then wake the task by id: no reference count, no waker to keep.
+    /// A combinator that polls with a waker of its own gets `None`, and its
+    /// waker is kept as usual.
+    ///
+    /// Comparing addresses is exact: the waker lives in `poll_task`'s
+    /// frame for the whole poll, so nothing else can be at that address,
+    /// and `Context` hands out the reference it was built from.
+    pub(crate) fn own_task(&self, waker: &Waker) -> Option<TaskId> {
+        let id = self.current.get()?;
+        std::ptr::eq(waker, self.current_waker.get()).then_some(id)
     }
 
     /// True if a poll is due without waiting for any event.
@@ -376,8 +407,6 @@ impl Core {
                 }
                 Some(task) if task.generation == id.generation => {
                     task.scheduled = false;
-                    task.stats.waiting_on = None;
-                    self.diag.trace_poll(|| task.stats.meta.label());
                     task.body.take()
                 }
                 // Finished (and maybe replaced) since it was queued.
@@ -396,9 +425,18 @@ impl Core {
     /// Polls one task, then puts it back or removes it.
     fn poll_task(&self, id: TaskId, mut body: TaskBody) {
         self.metrics.polls.set(self.metrics.polls.get() + 1);
+        // The poll borrows the future's allocation, stats included; lend
+        // the stats to the core meanwhile, so that a dump the task takes
+        // of its own runtime still shows them.
+        let stats = body.future.as_mut().stats_slot().take();
+        self.diag
+            .trace_poll(|| stats.as_ref().map_or_else(String::new, |s| s.meta.label()));
+        *self.running_stats.borrow_mut() = stats;
+        self.noted_wait.set(None);
         let waker = waker_ref(&body.header);
         let mut cx = Context::from_waker(&waker);
         self.current.set(Some(id));
+        self.current_waker.set(&*waker);
         self.budget.set(POLL_BUDGET);
         // Reading the clock costs; only when someone looks at the result.
         let started = self.diag.timing().then(Instant::now);
@@ -406,22 +444,24 @@ impl Core {
         let done = body.future.as_mut().poll(&mut cx).is_ready();
         let took = started.map(|started| started.elapsed());
         self.current.set(None);
+        self.current_waker.set(std::ptr::null());
+        let mut stats = self.running_stats.borrow_mut().take();
+        if let Some(stats) = &mut stats {
+            stats.polls += 1;
+            stats.waiting_on = self.noted_wait.take();
+            if let Some(took) = took {
+                stats.busy += took;
+                self.diag.record_poll(stats, took);
+            }
+        }
         let mut tasks = self.tasks.borrow_mut();
         if done {
-            let task = tasks.remove(id.index);
+            tasks.remove(id.index);
             drop(tasks);
-            if let Some(took) = took {
-                self.diag.record_poll(&task.stats, took);
-            }
             self.retire(body);
         } else {
-            let task = &mut tasks[id.index];
-            task.body = Some(body);
-            task.stats.polls += 1;
-            if let Some(took) = took {
-                task.stats.busy += took;
-                self.diag.record_poll(&task.stats, took);
-            }
+            *body.future.as_mut().stats_slot() = stats;
+            tasks[id.index].body = Some(body);
         }
     }
 
@@ -478,10 +518,8 @@ impl Core {
     /// Notes what the task being polled waits on, for the dump. Called by
     /// the timer and I/O code when they keep a task's waker.
     pub(crate) fn note_waiting_on(&self, what: WaitingOn) {
-        if let Some(id) = self.current.get() {
-            if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
-                task.stats.waiting_on = Some(what);
-            }
+        if self.current.get().is_some() {
+            self.noted_wait.set(Some(what));
         }
     }
 
@@ -489,22 +527,27 @@ impl Core {
     pub(crate) fn dump(&self) -> Dump {
         let now = self.clock.now();
         let tasks = self.tasks.borrow();
+        let running = self.running_stats.borrow();
         let mut dumped: Vec<TaskDump> = tasks
             .iter()
-            .map(|(_, task)| TaskDump {
-                id: task.generation,
-                name: task.stats.meta.name.as_deref().map(str::to_owned),
-                location: task.stats.meta.location.to_string(),
-                polls: task.stats.polls,
-                busy: task.stats.busy,
-                state: if task.body.is_none() {
-                    TaskState::Running
-                } else if task.scheduled {
-                    TaskState::Scheduled
-                } else {
-                    TaskState::Idle
-                },
-                waiting_on: task.stats.waiting_on.map(|w| dump::describe_wait(w, now)),
+            .map(|(_, task)| {
+                let (state, stats) = match &task.body {
+                    // Out of the slab: being polled, its stats lent to us.
+                    None => (TaskState::Running, running.as_ref()),
+                    Some(body) if task.scheduled => (TaskState::Scheduled, body.future.stats()),
+                    Some(body) => (TaskState::Idle, body.future.stats()),
+                };
+                TaskDump {
+                    id: task.generation,
+                    name: stats.and_then(|s| s.meta.name.as_deref().map(str::to_owned)),
+                    location: stats.map_or_else(String::new, |s| s.meta.location.to_string()),
+                    polls: stats.map_or(0, |s| s.polls),
+                    busy: stats.map_or(Duration::ZERO, |s| s.busy),
+                    state,
+                    waiting_on: stats
+                        .and_then(|s| s.waiting_on)
+                        .map(|w| dump::describe_wait(w, now)),
+                }
             })
             .collect();
         dumped.sort_by_key(|task| task.id);
@@ -555,8 +598,8 @@ impl Core {
             for id in remote.aborts.drain(..) {
                 self.abort(id);
             }
-            for (future, header, meta) in remote.spawns.drain(..) {
-                self.insert(future, header, meta);
+            for (future, header) in remote.spawns.drain(..) {
+                self.insert(future, header);
             }
         }
         *self.remote_buffer.borrow_mut() = remote;
@@ -729,6 +772,26 @@ mod tests {
         assert_eq!(core.tasks.borrow().len(), 10);
         core.run_ready_tasks();
         assert_eq!(core.tasks.borrow().len(), 0);
+    }
+
+    #[test]
+    fn a_timer_set_by_its_task_names_the_task_instead_of_keeping_a_waker() {
+        let rt = Runtime::builder().start_paused(true).build().unwrap();
+        let core = core_of(&rt);
+        let _near = rt.spawn(crate::time::sleep(Duration::from_millis(5)));
+        let _far = rt.spawn(crate::time::sleep(Duration::from_secs(5)));
+        rt.block_on(crate::task::yield_now()); // polls both once
+        let timers = core.timers.borrow();
+        assert_eq!((timers.len(), timers.task_targets()), (2, 2));
+        drop(timers);
+        // block_on's future is no task: its timer keeps its waker.
+        rt.block_on(async {
+            let mut nap = crate::time::sleep(Duration::from_millis(1));
+            let once = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut nap).poll(cx)));
+            assert!(once.await.is_pending());
+            let timers = core.timers.borrow();
+            assert_eq!((timers.len(), timers.task_targets()), (3, 2));
+        });
     }
 
     #[test]

@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures_task::ArcWake;
 
 use super::context;
-use super::diagnostics::SpawnMeta;
 use super::scheduler::{RemoteFuture, TaskId};
 
 /// The `Send + Sync` half of a task: what its waker needs to find it again.
@@ -148,7 +147,7 @@ pub(crate) struct RemoteQueue {
     /// Tasks aborted from other threads.
     pub(crate) aborts: Vec<TaskId>,
     /// `Send` futures spawned through a `Handle` from other threads.
-    pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>, SpawnMeta)>,
+    pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>)>,
     /// The runtime is gone: pushes are refused, so nothing accumulates.
     closed: bool,
 }
@@ -223,14 +222,13 @@ impl Shared {
         &self,
         future: RemoteFuture,
         header: Arc<Header>,
-        meta: SpawnMeta,
     ) -> Result<(), RemoteFuture> {
         {
             let mut queue = self.lock();
             if queue.closed {
                 return Err(future);
             }
-            queue.spawns.push((future, header, meta));
+            queue.spawns.push((future, header));
         }
         self.notify();
         Ok(())

@@ -1,6 +1,6 @@
 //! The harness: what turns a user's future into a task the loop can poll.
 //!
-//! It wraps the future in an `async` block that
+//! [`Harness`] wraps the future and, when polled,
 //! 1. checks the abort flag at its first poll (an abort that comes
 //!    before the task entered the slab; later ones make the scheduler drop
 //!    the task unpolled),
@@ -8,69 +8,116 @@
 //! 3. drops the user's future as soon as it finished, then
 //! 4. hands the output to the [`JoinCell`] and wakes whoever awaits it.
 //!
-//! If the task is dropped before it finished (runtime shutdown), a guard
-//! reports it cancelled. The `async` block does the pinning for us, so the
-//! harness needs no `unsafe` pin projection.
+//! If the task is dropped before it finished (runtime shutdown, abort), its
+//! [`Completion`] reports it cancelled.
+//!
+//! It is a struct rather than an `async` block: an `async fn` keeps its
+//! argument and the local it is moved into as two copies of the user's
+//! future, which made a task's allocation two and a half times the size of
+//! its future, and every extra cache line is a miss when 100,000 tasks take
+//! turns (`timer_fire`). pin-project-lite does the pin projection.
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use super::join::{JoinCell, JoinHandle};
 use super::JoinError;
 use crate::runtime::context;
+use crate::runtime::diagnostics::{SpawnMeta, TaskStats};
 use crate::runtime::waker::Header;
 
 /// Wraps `future` into a task body, and makes the JoinHandle that awaits it.
 pub(crate) fn new<F>(
     future: F,
     header: Arc<Header>,
-) -> (impl Future<Output = ()> + 'static, JoinHandle<F::Output>)
+    meta: SpawnMeta,
+) -> (Harness<F>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     let cell = Arc::new(JoinCell::new());
     let join = JoinHandle::new(header, cell.clone());
-    // The guard is built here, not inside `run`: an async fn that was never
-    // polled has not run its first line, and a task dropped before its first
-    // poll (spawned onto a runtime that is gone) must still report.
-    (run(future, Completion { cell: Some(cell) }), join)
+    let harness = Harness {
+        future: Some(future),
+        completion: Completion { cell: Some(cell) },
+        first_poll: true,
+        stats: Some(TaskStats::new(meta)),
+    };
+    (harness, join)
 }
 
-async fn run<F: Future>(future: F, completion: Completion<F::Output>) {
-    // Moved into a local declared after `completion`, so dropped before it:
-    // if the task is dropped while pending, the user's future is gone before
-    // the JoinHandle hears "cancelled".
-    let mut future = pin!(Some(future));
-    let mut first_poll = true;
-    let result = poll_fn(|cx| {
+/// What the loop polls: a task's future, with its stats in the same
+/// allocation. The loop touches both at every poll, so one allocation is
+/// one cache miss fewer than stats kept in the task's slab slot, and the
+/// slot stays small (`timer_fire`).
+pub(crate) trait TaskFuture: Future<Output = ()> {
+    /// The stats: `None` only while the task is being polled, when they
+    /// are lent to the loop (see `Core::poll_task`).
+    fn stats(&self) -> Option<&TaskStats>;
+    /// The stats' place, to take them out and put them back.
+    fn stats_slot(self: Pin<&mut Self>) -> &mut Option<TaskStats>;
+}
+
+impl<F: Future> TaskFuture for Harness<F> {
+    fn stats(&self) -> Option<&TaskStats> {
+        self.stats.as_ref()
+    }
+
+    fn stats_slot(self: Pin<&mut Self>) -> &mut Option<TaskStats> {
+        self.project().stats
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task's future: the user's future and where its output goes.
+    pub(crate) struct Harness<F: Future> {
+        // Declared before `completion`, so dropped before it: a task dropped
+        // while pending releases what it held before its JoinHandle hears
+        // "cancelled". `None` once finished.
+        #[pin]
+        future: Option<F>,
+        completion: Completion<F::Output>,
+        first_poll: bool,
+        // Name, location, polls, poll time, what it waits on: for the dump.
+        stats: Option<TaskStats>,
+    }
+}
+
+impl<F: Future> Future for Harness<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
         // An abort before the task entered the slab can only be seen here;
         // later ones make the loop drop the task instead of polling it, so
         // later polls need not touch the JoinCell (a cache miss per poll).
-        if std::mem::take(&mut first_poll) && completion.cell().is_aborted() {
-            return Poll::Ready(Err(JoinError::cancelled()));
-        }
-        let Some(inner) = future.as_mut().as_pin_mut() else {
-            return Poll::Ready(Err(JoinError::cancelled()));
+        let result = if std::mem::take(this.first_poll) && this.completion.is_aborted() {
+            Err(JoinError::cancelled())
+        } else {
+            let Some(inner) = this.future.as_mut().as_pin_mut() else {
+                // Finished already: nothing left to do.
+                return Poll::Ready(());
+            };
+            match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(Poll::Ready(output)) => Ok(output),
+                Ok(Poll::Pending) => return Poll::Pending,
+                Err(payload) => Err(panic_error(payload)),
+            }
         };
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(panic_error(payload))),
-        }
-    })
-    .await;
-    // Release what the task held before anyone learns that it finished. A
-    // panicking destructor here is caught like a panicking poll.
-    let dropped = catch_unwind(AssertUnwindSafe(|| future.set(None)));
-    let result = match (result, dropped) {
-        (Ok(_), Err(payload)) => Err(panic_error(payload)),
-        (result, _) => result,
-    };
-    completion.complete(result);
+        // Release what the task held before anyone learns that it finished.
+        // A panicking destructor here is caught like a panicking poll.
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+        let result = match (result, dropped) {
+            (Ok(_), Err(payload)) => Err(panic_error(payload)),
+            (result, _) => result,
+        };
+        this.completion.complete(result);
+        Poll::Ready(())
+    }
 }
 
 /// Routes a task's panic: to its JoinHandle, or (with
@@ -93,13 +140,12 @@ struct Completion<T> {
 }
 
 impl<T> Completion<T> {
-    fn cell(&self) -> &JoinCell<T> {
-        self.cell
-            .as_ref()
-            .expect("completion cell present until complete")
+    fn is_aborted(&self) -> bool {
+        self.cell.as_ref().is_some_and(|cell| cell.is_aborted())
     }
 
-    fn complete(mut self, result: Result<T, JoinError>) {
+    /// Delivers the task's result; later calls and the drop do nothing.
+    fn complete(&mut self, result: Result<T, JoinError>) {
         if let Some(cell) = self.cell.take() {
             cell.complete(result);
         }

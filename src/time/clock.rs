@@ -23,6 +23,8 @@ pub(crate) struct Clock {
     /// False until the first pause: the clock is the real clock, and `now`
     /// is one `Instant::now()` with no arithmetic.
     shifted: Cell<bool>,
+    /// What `now` last returned.
+    last: Cell<std::time::Instant>,
 }
 
 impl Clock {
@@ -33,6 +35,7 @@ impl Clock {
             real_base: Cell::new(now),
             virtual_base: Cell::new(now),
             shifted: Cell::new(false),
+            last: Cell::new(now),
         };
         if start_paused {
             clock.pause();
@@ -42,14 +45,21 @@ impl Clock {
 
     /// What the clock shows now.
     pub(crate) fn now(&self) -> std::time::Instant {
-        if let Some(frozen) = self.frozen.get() {
-            return frozen;
-        }
-        let real = std::time::Instant::now();
-        if !self.shifted.get() {
-            return real;
-        }
-        self.virtual_base.get() + (real - self.real_base.get())
+        let now = match self.frozen.get() {
+            Some(frozen) => frozen,
+            None if !self.shifted.get() => std::time::Instant::now(),
+            None => self.virtual_base.get() + (std::time::Instant::now() - self.real_base.get()),
+        };
+        self.last.set(now);
+        now
+    }
+
+    /// The clock's latest reading, without reading it again: never later
+    /// than [`now`](Clock::now). The loop reads the clock at least once a
+    /// tick (to fire timers), so this is at most a tick old: good enough to
+    /// tell that a deadline passed, not to say when.
+    pub(crate) fn latest(&self) -> std::time::Instant {
+        self.frozen.get().unwrap_or_else(|| self.last.get())
     }
 
     pub(crate) fn is_paused(&self) -> bool {

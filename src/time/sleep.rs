@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::wheel::TimerKey;
+use super::wheel::{Target, TimerKey};
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
@@ -106,17 +106,18 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
-        if let Some(registration) = self.registration {
+        if let Some(registration) = self.registration.take() {
             let moved = with_home(registration, |core| {
                 core.timers
                     .borrow_mut()
                     .reset(registration.key, deadline.into_std())
             });
-            if moved != Some(true) {
-                // Fired already, or not reachable from here: register anew
-                // on the next poll (a stale timer only causes a spurious wake).
-                self.registration = None;
-            }
+            // Fired already, or not reachable from here: register anew on
+            // the next poll (a stale timer only causes a spurious wake).
+            self.registration = moved.flatten().map(|key| Registration {
+                key,
+                ..registration
+            });
         }
     }
 
@@ -141,22 +142,31 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let core = context::expect_current("a timer (evloop::time)");
         let deadline = self.deadline.into_std();
-        if core.clock.now() >= deadline {
-            self.cancel();
+        // The clock's latest reading is never ahead of it, so it is enough
+        // to say "passed", and saves reading the clock again. A deadline it
+        // misses is filed as due and fires at the end of this tick.
+        if core.clock.latest() >= deadline {
+            if let Some(registration) = self.registration.take() {
+                if registration.runtime_id == core.id {
+                    core.timers.borrow_mut().cancel(registration.key);
+                }
+            }
             return Poll::Ready(());
         }
+        // Polled by its task directly, the timer can name the task instead
+        // of keeping a waker (see `wheel.rs`).
+        let own = core.own_task(cx.waker());
         let mut timers = core.timers.borrow_mut();
-        match self.registration {
-            Some(reg) if reg.runtime_id == core.id && timers.contains(reg.key) => {
-                timers.set_waker(reg.key, cx.waker());
-            }
-            _ => {
-                let key = timers.insert(deadline, cx.waker().clone());
-                self.registration = Some(Registration {
-                    runtime_id: core.id,
-                    key,
-                });
-            }
+        let kept = match self.registration {
+            Some(reg) if reg.runtime_id == core.id => timers.set_target(reg.key, own, cx.waker()),
+            _ => false,
+        };
+        if !kept {
+            let key = timers.insert(deadline, Target::for_poll(own, cx.waker()));
+            self.registration = Some(Registration {
+                runtime_id: core.id,
+                key,
+            });
         }
         drop(timers);
         core.note_waiting_on(WaitingOn::Timer(deadline));

@@ -4,37 +4,51 @@
 //! Why this shape. The first version was a binary heap indexed from a slab:
 //! exact and simple, but each timer that fired cost a sift through a heap
 //! the size of all pending timers, a cache miss per level once it outgrew
-//! the cache. With 100,000 sleeping tasks that made `timer_fire` twice as
-//! slow as tokio's wheel. A wheel files each timer under its millisecond, so
-//! setting and firing one is O(1) and touches one bucket's tail; but tokio's
-//! wheel also rounds every deadline to its millisecond, which is where its
-//! extra millisecond of lateness comes from. This wheel keeps the exact
-//! deadline in each entry and fires a timer only once that instant passed.
+//! the cache. A wheel files each timer under its millisecond, so setting and
+//! firing one is O(1) and touches one bucket's tail; but tokio's wheel also
+//! rounds every deadline to its millisecond, which is where its extra
+//! millisecond of lateness comes from. This wheel keeps the exact deadline
+//! in each slot and fires a timer only once that instant passed.
 //!
 //! ```text
 //!   cursor = first millisecond not yet processed (since `base`)
 //!
 //!   buckets (1024 of them, bucket = deadline_ms % 1024)
 //!   ┌──────────┬──────────┬──────────┬─────┬──────────┐
-//!   │ ms c     │ ms c+1   │ ms c+2   │ ... │ ms c+1023│   each: Vec of
-//!   │ (5.2,k3) │          │ (7.9,k1) │     │          │   (deadline, key)
+//!   │ ms c     │ ms c+1   │ ms c+2   │ ... │ ms c+1023│   each: Vec of slots
+//!   │ 5.2 → T3 │          │ 7.9 → W  │     │          │   (deadline, target)
 //!   └──────────┴──────────┴──────────┴─────┴──────────┘
-//!   later: binary heap of deadlines ≥ c+1024 ms, moved into the buckets as
-//!          the cursor comes within a second of them
+//!   later: binary heap of deadlines ≥ c+1024 ms at insert, fired from there
 //! ```
 //!
-//! - **Insert**: push onto the bucket of the deadline's millisecond, or onto
-//!   `later` beyond the one-second horizon.
+//! What makes a fired timer cheap, with 100,000 of them (`timer_fire`), is
+//! how few separate places in memory it touches:
+//!
+//! - **A key names its slot.** A [`TimerKey`] is the bucket and position of
+//!   the slot, plus a generation. Slots never move: a cancelled or fired
+//!   slot is put on its bucket's free list and reused by the next insert
+//!   into that bucket, and the generation tells a stale key from the slot's
+//!   new owner. No side table maps keys to places.
+//! - **A target, not always a waker.** When the waker is the polled task's
+//!   own, the slot keeps the task's id ([`Target::Task`]) and firing it
+//!   queues the task directly: no reference count, no trip through the
+//!   task's waker header.
+//!
+//! The operations:
+//!
+//! - **Insert**: into a free slot (or onto the end) of the bucket of the
+//!   deadline's millisecond; beyond the one-second horizon, into a slab with
+//!   its deadline pushed onto `later`.
 //! - **Fire** (`fire_due(now)`): every bucket the cursor passes is due as a
 //!   whole; in the bucket of the current millisecond only the timers whose
-//!   exact deadline passed fire, the rest wait for the next turn. Due timers
-//!   are woken in deadline order (equal deadlines: the older timer first).
-//! - **Cancel**: a bucket entry is swapped out of its Vec (each entry knows
-//!   its position), so a cancelled timer leaves nothing behind; an entry in
-//!   `later` is dropped lazily when it reaches the top, and `later` is
-//!   compacted when stale entries outnumber live ones.
+//!   exact deadline passed fire, the rest wait for the next turn; so do the
+//!   items at the top of `later`. Due timers are woken in deadline order
+//!   (equal deadlines: the older timer first).
+//! - **Cancel**: frees the slot at once. An item in `later` is dropped lazily
+//!   when it reaches the top, and `later` is compacted when stale items
+//!   outnumber live ones.
 //! - **Next deadline** (the loop's poll timeout): the first occupied bucket,
-//!   found through a bitmap, and its minimum, kept as entries arrive and
+//!   found through a bitmap, and its minimum, kept as timers arrive and
 //!   recomputed only after its minimum was removed; or the top of `later`.
 
 use std::cell::Cell;
@@ -45,6 +59,8 @@ use std::time::{Duration, Instant};
 
 use slab::Slab;
 
+use crate::runtime::scheduler::TaskId;
+
 /// Buckets in the wheel: the horizon, in milliseconds. A power of two, and a
 /// multiple of 64 for the occupancy bitmap.
 const BUCKETS: u64 = 1024;
@@ -52,47 +68,72 @@ const BUCKETS: u64 = 1024;
 /// Nanoseconds per bucket.
 const BUCKET_NS: u64 = 1_000_000;
 
-/// Names one timer in the store. The generation tells it apart from a later
-/// timer that reuses the same slab slot, so a stale key is harmless.
+/// What a timer wakes when it fires.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// A task of the runtime that owns the store: firing queues it by id.
+    Task(TaskId),
+    /// Any other waker (a combinator's, `block_on`'s, another runtime's).
+    Waker(Waker),
+}
+
+impl Target {
+    /// The target for a poll with `waker`: the task itself when `own` says
+    /// the waker is the polled task's own, else a clone of the waker.
+    pub(crate) fn for_poll(own: Option<TaskId>, waker: &Waker) -> Target {
+        match own {
+            Some(id) => Target::Task(id),
+            None => Target::Waker(waker.clone()),
+        }
+    }
+
+    /// True if `self` already wakes what [`for_poll`](Target::for_poll)
+    /// would make of `own` and `waker` (the common re-poll costs no clone).
+    fn is_for(&self, own: Option<TaskId>, waker: &Waker) -> bool {
+        match (self, own) {
+            (Target::Task(id), Some(own)) => *id == own,
+            (Target::Waker(kept), None) => kept.will_wake(waker),
+            _ => false,
+        }
+    }
+}
+
+/// Names one timer in the store: where its slot is, and the generation that
+/// tells it apart from a later timer in the same slot, so a stale key is
+/// harmless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TimerKey {
-    index: usize,
-    generation: u64,
-}
-
-/// Where an entry's deadline is filed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Place {
-    /// In `buckets[bucket].timers[pos]`.
-    Bucket { bucket: usize, pos: usize },
-    /// In `later`, under this push number (unique: tells a live heap item
-    /// from a stale one left by a cancel or reset).
-    Later { seq: u64 },
-}
-
-#[derive(Debug)]
-struct Entry {
-    /// Insertion order, also the key's generation.
     generation: u64,
     place: Place,
-    /// The task to wake when the deadline passes.
-    waker: Waker,
 }
 
-/// One timer as a bucket holds it: the sort key next to the slab index, so
-/// firing a bucket reads one contiguous Vec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a timer is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// `buckets[bucket].slots[pos]`.
+    Near { bucket: u32, pos: u32 },
+    /// `far[index]`, its deadline in `later`.
+    Far { index: usize },
+}
+
+/// One timer in a bucket.
+#[derive(Debug)]
 struct Slot {
     /// Nanoseconds since `base`.
     deadline: u64,
-    /// Among equal deadlines, the older timer fires first.
+    /// Insertion order: among equal deadlines the older timer fires first.
     generation: u64,
-    index: usize,
+    /// `None` once the slot is free (fired or cancelled).
+    target: Option<Target>,
 }
 
 #[derive(Debug)]
 struct Bucket {
-    timers: Vec<Slot>,
+    slots: Vec<Slot>,
+    /// Positions of free slots in `slots`, reused by the next inserts.
+    free: Vec<u32>,
+    /// Slots in use.
+    live: usize,
     /// The earliest deadline here (`u64::MAX` when empty). Exact unless
     /// `stale`; then a lower bound, recomputed when next asked for.
     min: Cell<u64>,
@@ -102,7 +143,9 @@ struct Bucket {
 impl Bucket {
     fn new() -> Bucket {
         Bucket {
-            timers: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
             min: Cell::new(u64::MAX),
             stale: Cell::new(false),
         }
@@ -110,49 +153,107 @@ impl Bucket {
 
     fn min(&self) -> u64 {
         if self.stale.replace(false) {
-            self.min.set(
-                self.timers
-                    .iter()
-                    .map(|s| s.deadline)
-                    .min()
-                    .unwrap_or(u64::MAX),
-            );
+            let live = self.slots.iter().filter(|s| s.target.is_some());
+            self.min
+                .set(live.map(|s| s.deadline).min().unwrap_or(u64::MAX));
         }
         self.min.get()
     }
+
+    /// Frees slot `pos` and returns its target.
+    fn take(&mut self, pos: usize) -> Option<Target> {
+        let target = self.slots[pos].target.take()?;
+        self.free.push(pos as u32);
+        self.live -= 1;
+        Some(target)
+    }
+
+    /// Forgets every slot (all of them free or taken already) and gives
+    /// back their storage, emptied.
+    fn clear(&mut self) -> Vec<Slot> {
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.clear();
+        self.free.clear();
+        self.live = 0;
+        self.min.set(u64::MAX);
+        self.stale.set(false);
+        slots
+    }
 }
 
-/// A deadline beyond the horizon.
+/// A timer beyond the horizon, in the `far` slab.
+#[derive(Debug)]
+struct Far {
+    /// With the deadline, tells the `later` item of this timer from a stale
+    /// one: a reset keeps the generation and may get the same slab index.
+    generation: u64,
+    deadline: u64,
+    target: Target,
+}
+
+/// A deadline beyond the horizon, as the `later` heap orders it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Later {
     deadline: u64,
-    seq: u64,
+    generation: u64,
     index: usize,
+}
+
+/// A timer of the current millisecond's bucket, in the `current` heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Indexed {
+    deadline: u64,
+    generation: u64,
+    pos: u32,
+}
+
+/// A timer that fired, before the due list is sorted.
+#[derive(Debug)]
+struct Due {
+    deadline: u64,
+    generation: u64,
+    target: Target,
 }
 
 /// Pending timers, earliest deadline first.
 #[derive(Debug)]
 pub(crate) struct TimerWheel {
-    entries: Slab<Entry>,
     /// Empty until the first timer within the horizon; then `BUCKETS`.
     buckets: Vec<Bucket>,
     /// Bit `b` set when bucket `b` holds timers.
     occupied: [u64; (BUCKETS / 64) as usize],
-    /// Deadlines at or beyond `cursor + BUCKETS` ms, earliest on top.
+    /// Timers in buckets.
+    near_live: usize,
+    /// Timers filed beyond the horizon.
+    far: Slab<Far>,
+    /// Their deadlines, earliest on top; an item whose `far` entry is gone
+    /// or belongs to a later timer is stale.
     later: BinaryHeap<Reverse<Later>>,
-    /// Live entries in `later` (the rest are stale).
-    later_live: usize,
-    later_seq: u64,
     /// The first millisecond (since `base`) not yet fully fired. Bucket
     /// `ms % BUCKETS` holds the deadlines of millisecond `ms`, for `ms` in
     /// `cursor .. cursor + BUCKETS`.
     cursor: u64,
+    /// The timers of the current millisecond's bucket sorted latest first,
+    /// so the next to fire is at the end; built the first time that bucket
+    /// is partly due, valid while `indexed == Some(cursor)`. The loop fires
+    /// timers at every tick, many times a millisecond when it is busy:
+    /// scanning the whole bucket each time cost more than the firing, and
+    /// popping a heap cost more than one sort. Items of timers cancelled
+    /// since are skipped.
+    current: Vec<Indexed>,
+    indexed: Option<u64>,
     next_generation: u64,
     /// Deadlines are kept as nanoseconds since this instant (exact to the
     /// nanosecond for 584 years).
     base: Instant,
     /// Reused by `fire_due`.
-    due: Vec<Slot>,
+    due: Vec<Due>,
+    /// Slot storage of buckets that emptied, most recent last, for the
+    /// next buckets to fill. A bucket comes round again only a second
+    /// later, when its own storage has long left the cache; storage that
+    /// was just fired from is still in it. Also bounds what idle buckets
+    /// hold on to.
+    spare: Vec<Vec<Slot>>,
 }
 
 impl Default for TimerWheel {
@@ -167,16 +268,18 @@ impl TimerWheel {
     /// reading at creation.
     pub(crate) fn new(base: Instant) -> TimerWheel {
         TimerWheel {
-            entries: Slab::new(),
             buckets: Vec::new(),
             occupied: [0; (BUCKETS / 64) as usize],
+            near_live: 0,
+            far: Slab::new(),
             later: BinaryHeap::new(),
-            later_live: 0,
-            later_seq: 0,
             cursor: 0,
+            current: Vec::new(),
+            indexed: None,
             next_generation: 0,
             base,
             due: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -187,124 +290,157 @@ impl TimerWheel {
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a timer; `waker` is woken once `deadline` has passed.
-    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
+    /// Adds a timer that wakes `target` once `deadline` has passed.
+    pub(crate) fn insert(&mut self, deadline: Instant, target: Target) -> TimerKey {
         self.next_generation += 1;
-        let generation = self.next_generation;
         let deadline = self.nanos(deadline);
-        let index = self.entries.insert(Entry {
-            generation,
-            // Filed for real just below.
-            place: Place::Later { seq: 0 },
-            waker,
-        });
-        self.file(Slot {
-            deadline,
-            generation,
-            index,
-        });
-        TimerKey { index, generation }
+        self.file(deadline, self.next_generation, target)
     }
 
-    /// Files `slot` in its bucket, or in `later` beyond the horizon, and
-    /// records where in its entry.
-    fn file(&mut self, slot: Slot) {
+    /// Files a timer in its bucket, or in `far` beyond the horizon.
+    fn file(&mut self, deadline: u64, generation: u64, target: Target) -> TimerKey {
         // A deadline in a millisecond already passed goes to the current
         // one: it fires at the next `fire_due`.
-        let ms = (slot.deadline / BUCKET_NS).max(self.cursor);
-        let place = if ms < self.cursor + BUCKETS {
-            if self.buckets.is_empty() {
-                self.buckets = (0..BUCKETS).map(|_| Bucket::new()).collect();
-            }
-            let bucket = (ms % BUCKETS) as usize;
-            let b = &mut self.buckets[bucket];
-            b.timers.push(slot);
-            if slot.deadline < b.min.get() {
-                b.min.set(slot.deadline);
-            }
-            self.occupied[bucket / 64] |= 1 << (bucket % 64);
-            Place::Bucket {
-                bucket,
-                pos: b.timers.len() - 1,
-            }
-        } else {
-            self.later_seq += 1;
+        let ms = (deadline / BUCKET_NS).max(self.cursor);
+        if ms >= self.cursor + BUCKETS {
+            let index = self.far.insert(Far {
+                generation,
+                deadline,
+                target,
+            });
             self.later.push(Reverse(Later {
-                deadline: slot.deadline,
-                seq: self.later_seq,
-                index: slot.index,
+                deadline,
+                generation,
+                index,
             }));
-            self.later_live += 1;
-            Place::Later {
-                seq: self.later_seq,
+            return TimerKey {
+                generation,
+                place: Place::Far { index },
+            };
+        }
+        if self.buckets.is_empty() {
+            self.buckets = (0..BUCKETS).map(|_| Bucket::new()).collect();
+        }
+        let bucket = (ms % BUCKETS) as usize;
+        let b = &mut self.buckets[bucket];
+        if b.slots.capacity() == 0 {
+            b.slots = self.spare.pop().unwrap_or_default();
+        }
+        let slot = Slot {
+            deadline,
+            generation,
+            target: Some(target),
+        };
+        let pos = match b.free.pop() {
+            Some(pos) => {
+                b.slots[pos as usize] = slot;
+                pos
+            }
+            None => {
+                b.slots.push(slot);
+                (b.slots.len() - 1) as u32
             }
         };
-        self.entries[slot.index].place = place;
+        b.live += 1;
+        if deadline < b.min.get() {
+            b.min.set(deadline);
+        }
+        if self.indexed == Some(ms) {
+            let item = Indexed {
+                deadline,
+                generation,
+                pos,
+            };
+            let at = self.current.partition_point(|other| *other > item);
+            self.current.insert(at, item);
+        }
+        self.near_live += 1;
+        self.occupied[bucket / 64] |= 1 << (bucket % 64);
+        TimerKey {
+            generation,
+            place: Place::Near {
+                bucket: bucket as u32,
+                pos,
+            },
+        }
+    }
+
+    /// The target of a waiting timer, or `None` for a stale key.
+    fn target_mut(&mut self, key: TimerKey) -> Option<&mut Target> {
+        match key.place {
+            Place::Near { bucket, pos } => self
+                .buckets
+                .get_mut(bucket as usize)?
+                .slots
+                .get_mut(pos as usize)
+                .filter(|slot| slot.generation == key.generation)?
+                .target
+                .as_mut(),
+            Place::Far { index } => self
+                .far
+                .get_mut(index)
+                .filter(|far| far.generation == key.generation)
+                .map(|far| &mut far.target),
+        }
     }
 
     /// True if `key` is still waiting (not fired, not cancelled).
-    pub(crate) fn contains(&self, key: TimerKey) -> bool {
-        self.entry(key).is_some()
+    #[cfg(test)]
+    fn contains(&mut self, key: TimerKey) -> bool {
+        self.target_mut(key).is_some()
     }
 
-    /// Moves a waiting timer to `deadline`. False if it already fired.
-    pub(crate) fn reset(&mut self, key: TimerKey, deadline: Instant) -> bool {
-        if self.entry(key).is_none() {
-            return false;
-        }
-        self.unfile(key.index);
+    /// Moves a waiting timer to `deadline` and returns its new key (it
+    /// keeps its age for tie-breaking); `None` if it already fired.
+    pub(crate) fn reset(&mut self, key: TimerKey, deadline: Instant) -> Option<TimerKey> {
+        let target = self.remove(key)?;
         let deadline = self.nanos(deadline);
-        self.file(Slot {
-            deadline,
-            generation: key.generation,
-            index: key.index,
-        });
-        true
+        Some(self.file(deadline, key.generation, target))
     }
 
-    /// Makes `waker` the one to wake, if the timer still waits and the
-    /// waker is a different one (the common re-poll costs no clone).
-    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some(entry) = self.entry_mut(key) {
-            if !entry.waker.will_wake(waker) {
-                entry.waker = waker.clone();
-            }
+    /// Makes a waiting timer wake what a poll with `own` and `waker` asks
+    /// for, if it wakes something else now. False if the timer is no longer
+    /// waiting (fired, cancelled, or a stale key).
+    pub(crate) fn set_target(&mut self, key: TimerKey, own: Option<TaskId>, waker: &Waker) -> bool {
+        let Some(target) = self.target_mut(key) else {
+            return false;
+        };
+        if !target.is_for(own, waker) {
+            *target = Target::for_poll(own, waker);
         }
+        true
     }
 
     /// Removes a timer that has not fired; a stale key does nothing.
     pub(crate) fn cancel(&mut self, key: TimerKey) {
-        if self.entry(key).is_some() {
-            self.unfile(key.index);
-            self.entries.remove(key.index);
-        }
+        drop(self.remove(key));
     }
 
-    /// Takes entry `index`'s deadline out of its bucket (or marks its
-    /// `later` item stale).
-    fn unfile(&mut self, index: usize) {
-        match self.entries[index].place {
-            Place::Bucket { bucket, pos } => {
+    /// Takes a waiting timer out of the store and returns its target.
+    fn remove(&mut self, key: TimerKey) -> Option<Target> {
+        self.target_mut(key)?;
+        match key.place {
+            Place::Near { bucket, pos } => {
+                let bucket = bucket as usize;
                 let b = &mut self.buckets[bucket];
-                let removed = b.timers.swap_remove(pos);
-                if let Some(moved) = b.timers.get(pos) {
-                    self.entries[moved.index].place = Place::Bucket { bucket, pos };
-                }
-                if b.timers.is_empty() {
+                let target = b.take(pos as usize)?;
+                self.near_live -= 1;
+                if b.live == 0 {
                     self.mark_empty(bucket);
-                } else if removed.deadline == b.min.get() {
+                } else if b.slots[pos as usize].deadline == b.min.get() {
                     b.stale.set(true);
                 }
+                Some(target)
             }
-            Place::Later { .. } => {
-                self.later_live -= 1;
+            Place::Far { index } => {
+                let far = self.far.remove(index);
                 // Stale items wait for the top; keep them from piling up
                 // when many far timers are set and cancelled.
-                if self.later.len() > 64 && self.later.len() > 2 * self.later_live {
-                    let entries = &self.entries;
-                    self.later
-                        .retain(|Reverse(item)| is_live(entries, item, Some(index)));
+                if self.later.len() > 64 && self.later.len() > 2 * self.far.len() {
+                    let live = &self.far;
+                    self.later.retain(|Reverse(item)| is_live(live, item));
                 }
+                Some(far.target)
             }
         }
     }
@@ -329,9 +465,9 @@ impl TimerWheel {
     }
 
     /// Removes every timer whose deadline is at or before `now` and pushes
-    /// its waker onto `wakers`, earliest first. Returns how many fired.
-    pub(crate) fn fire_due(&mut self, now: Instant, wakers: &mut Vec<Waker>) -> usize {
-        if self.entries.is_empty() {
+    /// its target onto `fired`, earliest first. Returns how many fired.
+    pub(crate) fn fire_due(&mut self, now: Instant, fired: &mut Vec<Target>) -> usize {
+        if self.len() == 0 {
             // Nothing waits: forget stale `later` items, and keep the
             // cursor from lagging far behind.
             self.later.clear();
@@ -348,90 +484,152 @@ impl TimerWheel {
             let mut ms = self.cursor;
             while let Some(found) = self.first_occupied(ms, end) {
                 let bucket = (found % BUCKETS) as usize;
-                due.append(&mut self.buckets[bucket].timers);
+                let b = &mut self.buckets[bucket];
+                self.near_live -= b.live;
+                due.extend(b.slots.drain(..).filter_map(|slot| {
+                    Some(Due {
+                        deadline: slot.deadline,
+                        generation: slot.generation,
+                        target: slot.target?,
+                    })
+                }));
                 self.mark_empty(bucket);
                 ms = found + 1;
             }
             self.cursor = now_ms;
         }
 
-        // 2. The horizon moved: bring `later` deadlines within it into the
-        //    buckets (or straight into `due`).
+        // 2. The current millisecond: only what has passed, earliest first.
+        let bucket = (self.cursor % BUCKETS) as usize;
+        if self
+            .buckets
+            .get(bucket)
+            .is_some_and(|b| b.live > 0 && b.min() <= now)
+        {
+            self.index_current();
+            while let Some(&top) = self.current.last() {
+                if top.deadline > now {
+                    break;
+                }
+                self.current.pop();
+                let b = &mut self.buckets[bucket];
+                let pos = top.pos as usize;
+                if b.slots.get(pos).map(|slot| slot.generation) != Some(top.generation) {
+                    continue; // cancelled, and the slot reused since
+                }
+                if let Some(target) = b.take(pos) {
+                    self.near_live -= 1;
+                    due.push(Due {
+                        deadline: top.deadline,
+                        generation: top.generation,
+                        target,
+                    });
+                }
+            }
+            if self.buckets[bucket].live == 0 {
+                self.mark_empty(bucket);
+            } else {
+                self.current_min(bucket);
+            }
+        }
+
+        // 3. Beyond the horizon: what reached the top of `later`.
         while let Some(&Reverse(item)) = self.later.peek() {
-            if item.deadline / BUCKET_NS >= self.cursor + BUCKETS {
+            if item.deadline > now {
                 break;
             }
             self.later.pop();
-            if !is_live(&self.entries, &item, None) {
-                continue;
-            }
-            self.later_live -= 1;
-            let slot = Slot {
-                deadline: item.deadline,
-                generation: self.entries[item.index].generation,
-                index: item.index,
-            };
-            if slot.deadline <= now {
-                due.push(slot);
-            } else {
-                self.file(slot);
+            if is_live(&self.far, &item) {
+                due.push(Due {
+                    deadline: item.deadline,
+                    generation: item.generation,
+                    target: self.far.remove(item.index).target,
+                });
             }
         }
 
-        // 3. The current millisecond: only what has passed.
-        if let Some(b) = self.buckets.get_mut((self.cursor % BUCKETS) as usize) {
-            if b.min() <= now {
-                let bucket = (self.cursor % BUCKETS) as usize;
-                let mut pos = 0;
-                while pos < b.timers.len() {
-                    if b.timers[pos].deadline <= now {
-                        due.push(b.timers.swap_remove(pos));
-                    } else {
-                        self.entries[b.timers[pos].index].place = Place::Bucket { bucket, pos };
-                        pos += 1;
-                    }
-                }
-                if b.timers.is_empty() {
-                    self.mark_empty(bucket);
-                } else {
-                    b.stale.set(true);
-                }
-            }
+        // 4. Wake in deadline order, the older timer first on a tie. What
+        //    came from `current` alone is in order already.
+        let key = |due: &Due| (due.deadline, due.generation);
+        if !due.windows(2).all(|pair| key(&pair[0]) <= key(&pair[1])) {
+            due.sort_unstable_by_key(key);
         }
-
-        // 4. Wake in deadline order, the older timer first on a tie.
-        due.sort_unstable();
-        let fired = due.len();
-        for slot in due.drain(..) {
-            wakers.push(self.entries.remove(slot.index).waker);
-        }
+        let count = due.len();
+        fired.extend(due.drain(..).map(|due| due.target));
         self.due = due;
-        fired
+        count
+    }
+
+    /// Waiting timers that name a task rather than keep a waker.
+    #[cfg(test)]
+    pub(crate) fn task_targets(&self) -> usize {
+        let near = self.buckets.iter().flat_map(|b| &b.slots);
+        let near = near.filter_map(|slot| slot.target.as_ref());
+        let far = self.far.iter().map(|(_, far)| &far.target);
+        near.chain(far)
+            .filter(|target| matches!(target, Target::Task(_)))
+            .count()
     }
 
     /// Timers waiting.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.near_live + self.far.len()
     }
 
-    fn entry(&self, key: TimerKey) -> Option<&Entry> {
-        self.entries
-            .get(key.index)
-            .filter(|entry| entry.generation == key.generation)
+    /// Sorts the live slots of the cursor's bucket into `current`, unless
+    /// that is done already.
+    fn index_current(&mut self) {
+        if self.indexed == Some(self.cursor) {
+            return;
+        }
+        let b = &self.buckets[(self.cursor % BUCKETS) as usize];
+        let live = b
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.target.is_some());
+        self.current.clear();
+        self.current.extend(live.map(|(pos, slot)| Indexed {
+            deadline: slot.deadline,
+            generation: slot.generation,
+            pos: pos as u32,
+        }));
+        self.current.sort_unstable_by(|a, b| b.cmp(a));
+        self.indexed = Some(self.cursor);
     }
 
-    fn entry_mut(&mut self, key: TimerKey) -> Option<&mut Entry> {
-        self.entries
-            .get_mut(key.index)
-            .filter(|entry| entry.generation == key.generation)
-    }
-
-    /// Records that `bucket` holds no timers any more.
-    fn mark_empty(&mut self, bucket: usize) {
+    /// Sets the minimum of the indexed current bucket from `current`,
+    /// dropping items of cancelled timers off its end: no scan.
+    fn current_min(&mut self, bucket: usize) {
         let b = &self.buckets[bucket];
-        b.min.set(u64::MAX);
+        while let Some(&top) = self.current.last() {
+            let slot = &b.slots[top.pos as usize];
+            if slot.generation == top.generation && slot.target.is_some() {
+                break;
+            }
+            self.current.pop();
+        }
+        let min = self.current.last().map_or(u64::MAX, |top| top.deadline);
+        b.min.set(min);
         b.stale.set(false);
+    }
+
+    /// Empties `bucket`, all of whose slots are free, and clears its bit.
+    fn mark_empty(&mut self, bucket: usize) {
+        /// Enough for the buckets a busy millisecond fills.
+        const SPARE: usize = 8;
+        let slots = self.buckets[bucket].clear();
+        if slots.capacity() > 0 && self.spare.len() < SPARE {
+            self.spare.push(slots);
+        }
         self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+        if self
+            .indexed
+            .is_some_and(|ms| (ms % BUCKETS) as usize == bucket)
+        {
+            self.indexed = None;
+            self.current.clear();
+        }
     }
 
     /// The first millisecond in `from .. end` whose bucket holds timers.
@@ -453,7 +651,7 @@ impl TimerWheel {
     /// Pops cancelled items off the top of `later`, so its top is real.
     fn drop_stale_later(&mut self) {
         while let Some(Reverse(item)) = self.later.peek() {
-            if is_live(&self.entries, item, None) {
+            if is_live(&self.far, item) {
                 break;
             }
             self.later.pop();
@@ -461,15 +659,10 @@ impl TimerWheel {
     }
 }
 
-/// True if `item` is still where its entry says it is. `unfiling` names an
-/// entry being moved out right now (its `place` is not updated yet).
-fn is_live(entries: &Slab<Entry>, item: &Later, unfiling: Option<usize>) -> bool {
-    if unfiling == Some(item.index) {
-        return false;
-    }
-    entries
-        .get(item.index)
-        .is_some_and(|entry| entry.place == Place::Later { seq: item.seq })
+/// True if `item` still stands for the timer in its `far` entry.
+fn is_live(far: &Slab<Far>, item: &Later) -> bool {
+    far.get(item.index)
+        .is_some_and(|entry| entry.generation == item.generation && entry.deadline == item.deadline)
 }
 
 #[cfg(test)]
@@ -491,15 +684,29 @@ mod tests {
         }
     }
 
-    fn numbered(n: usize, log: &Arc<std::sync::Mutex<Vec<usize>>>) -> Waker {
-        futures_task::waker(Arc::new(Numbered(n, log.clone())))
+    fn numbered(n: usize, log: &Arc<std::sync::Mutex<Vec<usize>>>) -> Target {
+        Target::Waker(futures_task::waker(Arc::new(Numbered(n, log.clone()))))
+    }
+
+    /// Wakes what fired; a task target cannot occur in these tests.
+    fn wake_all(fired: Vec<Target>) {
+        for target in fired {
+            match target {
+                Target::Waker(waker) => waker.wake(),
+                Target::Task(id) => panic!("no task timers here: {id:?}"),
+            }
+        }
+    }
+
+    fn noop() -> Target {
+        Target::Waker(futures_task::noop_waker())
     }
 
     fn fire_all(heap: &mut TimerWheel, now: Instant) -> usize {
-        let mut wakers = Vec::new();
-        let fired = heap.fire_due(now, &mut wakers);
-        wakers.into_iter().for_each(Waker::wake);
-        fired
+        let mut fired = Vec::new();
+        let count = heap.fire_due(now, &mut fired);
+        wake_all(fired);
+        count
     }
 
     #[test]
@@ -537,13 +744,16 @@ mod tests {
         let ms = |n| t0 + Duration::from_millis(n);
         let a = heap.insert(ms(10), numbered(0, &log));
         let b = heap.insert(ms(20), numbered(1, &log));
-        assert!(heap.reset(b, ms(5)));
+        let b = heap.reset(b, ms(5)).unwrap();
         assert_eq!(heap.next_deadline(), Some(ms(5)));
-        assert!(heap.reset(b, ms(50)));
+        assert!(heap.reset(b, ms(50)).is_some());
         assert_eq!(heap.next_deadline(), Some(ms(10)));
         fire_all(&mut heap, ms(100));
         assert_eq!(*log.lock().unwrap(), [0, 1]);
-        assert!(!heap.reset(a, ms(1)), "a fired timer cannot be reset");
+        assert!(
+            heap.reset(a, ms(1)).is_none(),
+            "a fired timer cannot be reset"
+        );
     }
 
     #[test]
@@ -563,7 +773,7 @@ mod tests {
     }
 
     #[test]
-    fn set_waker_replaces_only_a_different_waker() {
+    fn set_target_replaces_only_a_different_waker() {
         struct Count(AtomicUsize);
         impl ArcWake for Count {
             fn wake_by_ref(arc_self: &Arc<Self>) {
@@ -574,11 +784,11 @@ mod tests {
         let second = Arc::new(Count(AtomicUsize::new(0)));
         let mut heap = TimerWheel::default();
         let t0 = Instant::now();
-        let key = heap.insert(t0, futures_task::waker(first.clone()));
-        heap.set_waker(key, &futures_task::waker(second.clone()));
-        let mut wakers = Vec::new();
-        heap.fire_due(t0, &mut wakers);
-        wakers.into_iter().for_each(Waker::wake);
+        let key = heap.insert(t0, Target::Waker(futures_task::waker(first.clone())));
+        heap.set_target(key, None, &futures_task::waker(second.clone()));
+        let mut fired = Vec::new();
+        heap.fire_due(t0, &mut fired);
+        wake_all(fired);
         assert_eq!(first.0.load(Ordering::SeqCst), 0);
         assert_eq!(second.0.load(Ordering::SeqCst), 1);
     }
@@ -602,7 +812,7 @@ mod tests {
                 heap.cancel(key);
             } else {
                 let at = t0 + Duration::from_micros(next() % 1_000);
-                live.push(heap.insert(at, futures_task::noop_waker()));
+                live.push(heap.insert(at, noop()));
             }
         }
         assert_eq!(heap.len(), live.len());
@@ -610,22 +820,21 @@ mod tests {
         while let Some(deadline) = heap.next_deadline() {
             assert!(deadline >= last, "popped out of order");
             last = deadline;
-            let mut wakers = Vec::new();
-            heap.fire_due(deadline, &mut wakers);
+            heap.fire_due(deadline, &mut Vec::new());
         }
         assert_eq!(heap.len(), 0);
-        assert!(heap.entries.is_empty() && heap.later.is_empty());
+        assert!(heap.far.is_empty() && heap.later.is_empty());
     }
 
     /// A waker that records its number in a shared log, for the model test.
-    fn logging(n: u64, log: &Arc<std::sync::Mutex<Vec<u64>>>) -> Waker {
+    fn logging(n: u64, log: &Arc<std::sync::Mutex<Vec<u64>>>) -> Target {
         struct Log(u64, Arc<std::sync::Mutex<Vec<u64>>>);
         impl ArcWake for Log {
             fn wake_by_ref(arc_self: &Arc<Self>) {
                 arc_self.1.lock().unwrap().push(arc_self.0);
             }
         }
-        futures_task::waker(Arc::new(Log(n, log.clone())))
+        Target::Waker(futures_task::waker(Arc::new(Log(n, log.clone()))))
     }
 
     #[test]
@@ -665,7 +874,8 @@ mod tests {
                     let (at, id, key) = keys[i];
                     if model.remove(&(at, id)).is_some() {
                         let new_at = now_us + next() % 3_000_000;
-                        assert!(wheel.reset(key, t0 + Duration::from_micros(new_at)));
+                        let key = wheel.reset(key, t0 + Duration::from_micros(new_at));
+                        let key = key.expect("a waiting timer can be reset");
                         // A reset keeps the timer's age for tie-breaking.
                         model.insert((new_at, id), key);
                         keys[i] = (new_at, id, key);
@@ -682,9 +892,7 @@ mod tests {
                     let expected_next = model.keys().next().map(|&(at, _)| at);
                     let got_next = wheel.next_deadline().map(|d| (d - t0).as_micros() as u64);
                     assert_eq!(got_next, expected_next, "next deadline");
-                    let mut wakers = Vec::new();
-                    let fired = wheel.fire_due(now, &mut wakers);
-                    wakers.into_iter().for_each(Waker::wake);
+                    let fired = fire_all(&mut wheel, now);
                     let expected: Vec<u64> = model
                         .range(..=(now_us, u64::MAX))
                         .map(|(&(_, id), _)| id)
@@ -699,11 +907,10 @@ mod tests {
             assert_eq!(wheel.len(), model.len());
         }
         // Everything left fires by the end of time, and nothing lingers.
-        let mut wakers = Vec::new();
-        wheel.fire_due(t0 + Duration::from_secs(3600), &mut wakers);
+        wheel.fire_due(t0 + Duration::from_secs(3600), &mut Vec::new());
         assert_eq!(wheel.len(), 0);
-        assert!(wheel.later.is_empty());
-        assert!(wheel.buckets.iter().all(|b| b.timers.is_empty()));
+        assert!(wheel.later.is_empty() && wheel.far.is_empty());
+        assert!(wheel.buckets.iter().all(|b| b.slots.is_empty()));
     }
 
     #[test]
@@ -711,7 +918,7 @@ mod tests {
         let mut wheel = TimerWheel::default();
         let far = wheel.base + Duration::from_secs(60);
         for _ in 0..10_000 {
-            let key = wheel.insert(far, futures_task::noop_waker());
+            let key = wheel.insert(far, noop());
             wheel.cancel(key);
         }
         assert_eq!(wheel.len(), 0);
@@ -723,12 +930,7 @@ mod tests {
         let mut wheel = TimerWheel::default();
         let t0 = wheel.base;
         let keys: Vec<_> = (0..1_000_000u64)
-            .map(|i| {
-                wheel.insert(
-                    t0 + Duration::from_micros(i * 7 % 3_000_000),
-                    futures_task::noop_waker(),
-                )
-            })
+            .map(|i| wheel.insert(t0 + Duration::from_micros(i * 7 % 3_000_000), noop()))
             .collect();
         assert_eq!(wheel.len(), 1_000_000);
         for key in keys {
@@ -736,7 +938,7 @@ mod tests {
         }
         assert_eq!(wheel.len(), 0);
         assert_eq!(wheel.next_deadline(), None);
-        assert!(wheel.buckets.iter().all(|b| b.timers.is_empty()));
+        assert!(wheel.buckets.iter().all(|b| b.slots.is_empty()));
         assert_eq!(wheel.occupied, [0; (BUCKETS / 64) as usize]);
     }
 }
