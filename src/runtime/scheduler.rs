@@ -66,13 +66,19 @@ pub(crate) const MAIN_TASK: TaskId = TaskId {
     generation: u64::MAX,
 };
 
-/// One slab slot: small, so that many share a cache line; what else a task
-/// has lives in its future's allocation.
+/// Bit 0 of a task's tag: the task is in the run queue already, so a second
+/// wake must not queue it twice.
+const QUEUED: u64 = 1;
+
+/// The tag of an idle task of `generation` (see `Core::tags`).
+fn tag(generation: u64) -> u64 {
+    generation << 1
+}
+
+/// One slab slot: small, so that two share a cache line; what else a task
+/// has lives in its future's allocation, and its generation and "queued"
+/// flag in `Core::tags`.
 struct Task {
-    /// Tells this task apart from the slot's other occupants.
-    generation: u64,
-    /// In the run queue already: a second wake must not queue it twice.
-    scheduled: bool,
     /// Its JoinHandle aborted it: at its next turn it is dropped, not polled.
     aborted: bool,
     /// The future and its waker. `None` while the task is being polled: it is
@@ -96,6 +102,13 @@ pub(crate) struct Core {
     pub(crate) config: Config,
     /// Every live task.
     tasks: RefCell<Slab<Task>>,
+    /// Beside each slab slot, one word: the occupant's generation shifted
+    /// left by one, bit 0 ([`QUEUED`]) set while it waits in the run queue;
+    /// 0 for a vacant slot. A wake reads and sets only this word, in an
+    /// array 8 bytes a task that stays in cache; the slot and the task's
+    /// allocation are touched when the task is polled. With 100,000
+    /// sleeping tasks (`timer_fire`) that is one cache miss fewer a wake.
+    tags: RefCell<Vec<u64>>,
     /// Tasks woken and not yet polled, oldest first.
     run_queue: RefCell<VecDeque<TaskId>>,
     /// The next task generation.
@@ -155,6 +168,7 @@ impl Core {
         Core {
             id,
             tasks: RefCell::new(Slab::new()),
+            tags: RefCell::new(Vec::new()),
             run_queue: RefCell::new(VecDeque::new()),
             next_generation: Cell::new(1),
             main_woken: Cell::new(false),
@@ -242,13 +256,17 @@ impl Core {
             };
             header.set_id(id);
             entry.insert(Task {
-                generation,
-                scheduled: true,
                 aborted: false,
                 body: Some(TaskBody { future, header }),
             });
             id
         };
+        let mut tags = self.tags.borrow_mut();
+        if tags.len() <= id.index {
+            tags.resize(id.index + 1, 0);
+        }
+        tags[id.index] = tag(generation) | QUEUED;
+        drop(tags);
         self.run_queue.borrow_mut().push_back(id);
         self.metrics.spawned.set(self.metrics.spawned.get() + 1);
     }
@@ -259,25 +277,33 @@ impl Core {
             self.main_woken.set(true);
             return;
         }
-        if let Some(task) = self.tasks.borrow_mut().get_mut(id.index) {
-            if task.generation == id.generation && !task.scheduled {
-                task.scheduled = true;
+        if let Some(word) = self.tags.borrow_mut().get_mut(id.index) {
+            // Still this task (not a later one in its slot), not queued.
+            if *word == tag(id.generation) {
+                *word |= QUEUED;
                 self.run_queue.borrow_mut().push_back(id);
             }
         }
     }
 
+    /// True if `id` is a live task (not finished, not replaced).
+    fn is_live(&self, id: TaskId) -> bool {
+        let tags = self.tags.borrow();
+        tags.get(id.index)
+            .is_some_and(|word| word >> 1 == id.generation)
+    }
+
+    /// Takes a task out of the slab.
+    fn remove(&self, index: usize) -> Task {
+        self.tags.borrow_mut()[index] = 0;
+        self.tasks.borrow_mut().remove(index)
+    }
+
     /// Marks a task aborted and queues it, so the loop drops it at its next
     /// turn (on this thread, where its future lives).
     pub(crate) fn abort(&self, id: TaskId) {
-        let found = match self.tasks.borrow_mut().get_mut(id.index) {
-            Some(task) if task.generation == id.generation => {
-                task.aborted = true;
-                true
-            }
-            _ => false,
-        };
-        if found {
+        if self.is_live(id) {
+            self.tasks.borrow_mut()[id.index].aborted = true;
             self.schedule(id);
         }
     }
@@ -393,25 +419,23 @@ impl Core {
             let Some(id) = self.run_queue.borrow_mut().pop_front() else {
                 return;
             };
-            let mut tasks = self.tasks.borrow_mut();
-            let body = match tasks.get_mut(id.index) {
-                Some(task) if task.generation == id.generation && task.aborted => {
-                    // Dropping the future (outside the borrow) reports
-                    // "cancelled" to the JoinHandle.
-                    let task = tasks.remove(id.index);
-                    drop(tasks);
-                    if let Some(body) = task.body {
-                        self.retire(body);
-                    }
-                    continue;
-                }
-                Some(task) if task.generation == id.generation => {
-                    task.scheduled = false;
-                    task.body.take()
-                }
+            match self.tags.borrow_mut().get_mut(id.index) {
+                Some(word) if *word == tag(id.generation) | QUEUED => *word = tag(id.generation),
                 // Finished (and maybe replaced) since it was queued.
-                _ => None,
-            };
+                _ => continue,
+            }
+            let mut tasks = self.tasks.borrow_mut();
+            let task = &mut tasks[id.index];
+            if task.aborted {
+                drop(tasks);
+                // Dropping the future (outside the borrow) reports
+                // "cancelled" to the JoinHandle.
+                if let Some(body) = self.remove(id.index).body {
+                    self.retire(body);
+                }
+                continue;
+            }
+            let body = task.body.take();
             drop(tasks);
             if let Some(body) = body {
                 self.poll_task(id, body);
@@ -454,14 +478,12 @@ impl Core {
                 self.diag.record_poll(stats, took);
             }
         }
-        let mut tasks = self.tasks.borrow_mut();
         if done {
-            tasks.remove(id.index);
-            drop(tasks);
+            self.remove(id.index);
             self.retire(body);
         } else {
             *body.future.as_mut().stats_slot() = stats;
-            tasks[id.index].body = Some(body);
+            self.tasks.borrow_mut()[id.index].body = Some(body);
         }
     }
 
@@ -527,18 +549,20 @@ impl Core {
     pub(crate) fn dump(&self) -> Dump {
         let now = self.clock.now();
         let tasks = self.tasks.borrow();
+        let tags = self.tags.borrow();
         let running = self.running_stats.borrow();
         let mut dumped: Vec<TaskDump> = tasks
             .iter()
-            .map(|(_, task)| {
+            .map(|(index, task)| {
+                let word = tags[index];
                 let (state, stats) = match &task.body {
                     // Out of the slab: being polled, its stats lent to us.
                     None => (TaskState::Running, running.as_ref()),
-                    Some(body) if task.scheduled => (TaskState::Scheduled, body.future.stats()),
+                    Some(body) if word & QUEUED != 0 => (TaskState::Scheduled, body.future.stats()),
                     Some(body) => (TaskState::Idle, body.future.stats()),
                 };
                 TaskDump {
-                    id: task.generation,
+                    id: word >> 1,
                     name: stats.and_then(|s| s.meta.name.as_deref().map(str::to_owned)),
                     location: stats.map_or_else(String::new, |s| s.meta.location.to_string()),
                     polls: stats.map_or(0, |s| s.polls),
@@ -631,6 +655,7 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         loop {
             let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
+            self.tags.borrow_mut().clear();
             self.run_queue.borrow_mut().clear();
             if tasks.is_empty() {
                 break;
