@@ -184,10 +184,13 @@ fn the_dump_lists_named_and_unnamed_tasks_with_their_states() {
     assert_eq!(tasks[1].polls(), 0);
     assert!(tasks[0].id() < tasks[1].id(), "oldest first");
 
-    // A task that dumps its own runtime sees itself running.
+    // A task that dumps its own runtime sees itself running, with its
+    // location and polls (the dump is taken right after its poll).
     let seen = rt.block_on(asker).unwrap();
     let me = seen.tasks().last().unwrap();
     assert_eq!(me.state(), TaskState::Running);
+    assert!(me.location().starts_with("tests/diagnostics.rs:"), "{me:?}");
+    assert_eq!(me.polls(), 1);
     assert_eq!(seen.tasks().len(), 2, "the scheduled task ran first");
 
     let table = dump.to_string();

@@ -1,7 +1,9 @@
 //! [`Handle`]: the `Send + Sync` way to reach a runtime from anywhere.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use super::context;
 use super::diagnostics::SpawnMeta;
@@ -160,15 +162,63 @@ impl Handle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn dump(&self) -> Dump {
-        let home = context::with_current(|core| (core.id == self.runtime_id).then(|| core.dump()));
-        if let Some(dump) = home.flatten() {
-            return dump;
+        let at_home = context::with_current(|core| core.id == self.runtime_id);
+        if at_home == Some(true) {
+            return DumpHere { answer: None }.await;
         }
         let meta = SpawnMeta {
             name: Some("Handle::dump".into()),
             location: std::panic::Location::caller(),
         };
-        let collector = async { context::with_current(|core| core.dump()).unwrap_or_default() };
+        let collector = DumpHere { answer: None };
         self.spawn_with(collector, meta).await.unwrap_or_default()
+    }
+}
+
+/// Dumps the runtime of this thread: at once outside a task's poll; inside
+/// one, as soon as that poll returned (see `Core::dump_after_poll`). `Send`,
+/// so that another thread can spawn it as the collector.
+struct DumpHere {
+    answer: Option<Arc<Mutex<Answer>>>,
+}
+
+/// Where the loop leaves a dump for a [`DumpHere`].
+struct Answer {
+    dump: Option<Dump>,
+    waker: Waker,
+}
+
+impl Future for DumpHere {
+    type Output = Dump;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Dump> {
+        if let Some(answer) = &self.answer {
+            let mut answer = answer.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(dump) = answer.dump.take() {
+                return Poll::Ready(dump);
+            }
+            if !answer.waker.will_wake(cx.waker()) {
+                answer.waker = cx.waker().clone();
+            }
+            return Poll::Pending;
+        }
+        let answer = Arc::new(Mutex::new(Answer {
+            dump: None,
+            waker: cx.waker().clone(),
+        }));
+        let slot = answer.clone();
+        let deliver = move |dump| {
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.dump = Some(dump);
+            slot.waker.wake_by_ref();
+        };
+        match context::with_current(|core| core.dump_after_poll(Box::new(deliver))) {
+            Some(Ok(())) => {
+                self.answer = Some(answer);
+                Poll::Pending
+            }
+            Some(Err(dump)) => Poll::Ready(dump),
+            None => Poll::Ready(Dump::default()),
+        }
     }
 }

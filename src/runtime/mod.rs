@@ -212,8 +212,13 @@ impl Runtime {
     }
 
     /// The live tasks: id, name or spawn location, polls, poll time, state
-    /// and, where known, what each waits on. Callable from outside the loop
-    /// and from its tasks; `Display` prints a table.
+    /// and, where known, what each waits on. `Display` prints a table.
+    ///
+    /// From one of the runtime's own tasks, use
+    /// [`Handle::dump`](crate::Handle::dump)`.await` instead: a task's
+    /// stats live beside its future, out of reach while it is being polled,
+    /// so a dump taken here inside a task shows that task with its id and
+    /// state only.
     ///
     /// # Examples
     ///

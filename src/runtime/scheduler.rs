@@ -45,6 +45,9 @@ pub(crate) type LocalFuture = Pin<Box<dyn TaskFuture>>;
 /// A future spawned from another thread (so it had to be `Send`).
 pub(crate) type RemoteFuture = Pin<Box<dyn TaskFuture + Send>>;
 
+/// Hands a dump to the task that asked for it (see `Core::dump_after_poll`).
+pub(crate) type DumpDelivery = Box<dyn FnOnce(Dump)>;
+
 /// Where a task lives: its slab index, and the generation that tells this
 /// task apart from earlier and later occupants of the same slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,9 +151,10 @@ pub(crate) struct Core {
     /// I/O operations the task being polled may still complete without
     /// yielding (see [`Core::consume_budget`]).
     budget: Cell<u32>,
-    /// The stats of the task being polled, lent by its future (which the
-    /// poll borrows) so that a dump taken inside the poll can show them.
-    running_stats: RefCell<Option<TaskStats>>,
+    /// Dumps asked for by the task being polled (`Handle::dump`), answered
+    /// once its poll returned: its stats are in its future's allocation,
+    /// which the poll borrows.
+    dump_requests: RefCell<Vec<(TaskId, DumpDelivery)>>,
     /// What the task being polled said it waits on (see `note_waiting_on`).
     noted_wait: Cell<Option<WaitingOn>>,
     /// `block_on`'s future, for slow-poll warnings and the trace.
@@ -186,7 +190,7 @@ impl Core {
             current: Cell::new(None),
             current_waker: Cell::new(std::ptr::null()),
             budget: Cell::new(POLL_BUDGET),
-            running_stats: RefCell::new(None),
+            dump_requests: RefCell::new(Vec::new()),
             noted_wait: Cell::new(None),
             main_stats: RefCell::new(TaskStats::new(SpawnMeta::here())),
             unhandled_panic: RefCell::new(None),
@@ -449,13 +453,7 @@ impl Core {
     /// Polls one task, then puts it back or removes it.
     fn poll_task(&self, id: TaskId, mut body: TaskBody) {
         self.metrics.polls.set(self.metrics.polls.get() + 1);
-        // The poll borrows the future's allocation, stats included; lend
-        // the stats to the core meanwhile, so that a dump the task takes
-        // of its own runtime still shows them.
-        let stats = body.future.as_mut().stats_slot().take();
-        self.diag
-            .trace_poll(|| stats.as_ref().map_or_else(String::new, |s| s.meta.label()));
-        *self.running_stats.borrow_mut() = stats;
+        self.diag.trace_poll(|| body.future.stats().meta.label());
         self.noted_wait.set(None);
         let waker = waker_ref(&body.header);
         let mut cx = Context::from_waker(&waker);
@@ -469,21 +467,21 @@ impl Core {
         let took = started.map(|started| started.elapsed());
         self.current.set(None);
         self.current_waker.set(std::ptr::null());
-        let mut stats = self.running_stats.borrow_mut().take();
-        if let Some(stats) = &mut stats {
-            stats.polls += 1;
-            stats.waiting_on = self.noted_wait.take();
-            if let Some(took) = took {
-                stats.busy += took;
-                self.diag.record_poll(stats, took);
-            }
+        let stats = body.future.as_mut().stats_mut();
+        stats.polls += 1;
+        stats.waiting_on = self.noted_wait.take();
+        if let Some(took) = took {
+            stats.busy += took;
+            self.diag.record_poll(stats, took);
         }
         if done {
             self.remove(id.index);
             self.retire(body);
         } else {
-            *body.future.as_mut().stats_slot() = stats;
             self.tasks.borrow_mut()[id.index].body = Some(body);
+        }
+        if !self.dump_requests.borrow().is_empty() {
+            self.answer_dump_requests();
         }
     }
 
@@ -547,19 +545,46 @@ impl Core {
 
     /// The live tasks, oldest first.
     pub(crate) fn dump(&self) -> Dump {
+        self.dump_showing(None)
+    }
+
+    /// A dump for the task being polled, which cannot be taken inside its
+    /// poll (the poll borrows the task's stats): `deliver` gets it as soon
+    /// as the poll returned, with the task shown running. Outside a task's
+    /// poll the dump is taken at once and returned instead.
+    pub(crate) fn dump_after_poll(&self, deliver: DumpDelivery) -> Result<(), Dump> {
+        let Some(id) = self.current.get() else {
+            return Err(self.dump());
+        };
+        self.dump_requests.borrow_mut().push((id, deliver));
+        Ok(())
+    }
+
+    fn answer_dump_requests(&self) {
+        let requests = std::mem::take(&mut *self.dump_requests.borrow_mut());
+        for (asker, deliver) in requests {
+            deliver(self.dump_showing(Some(asker)));
+        }
+    }
+
+    /// The live tasks; `running` (which asked for the dump) is shown
+    /// running. A task out of the slab is being polled right now: its
+    /// stats are out of reach, so only its id and state are known.
+    fn dump_showing(&self, running: Option<TaskId>) -> Dump {
         let now = self.clock.now();
         let tasks = self.tasks.borrow();
         let tags = self.tags.borrow();
-        let running = self.running_stats.borrow();
         let mut dumped: Vec<TaskDump> = tasks
             .iter()
             .map(|(index, task)| {
                 let word = tags[index];
-                let (state, stats) = match &task.body {
-                    // Out of the slab: being polled, its stats lent to us.
-                    None => (TaskState::Running, running.as_ref()),
-                    Some(body) if word & QUEUED != 0 => (TaskState::Scheduled, body.future.stats()),
-                    Some(body) => (TaskState::Idle, body.future.stats()),
+                let stats = task.body.as_ref().map(|body| body.future.stats());
+                let state = if task.body.is_none() || running.is_some_and(|id| id.index == index) {
+                    TaskState::Running
+                } else if word & QUEUED != 0 {
+                    TaskState::Scheduled
+                } else {
+                    TaskState::Idle
                 };
                 TaskDump {
                     id: word >> 1,

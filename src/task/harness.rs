@@ -45,7 +45,7 @@ where
         future: Some(future),
         completion: Completion { cell: Some(cell) },
         first_poll: true,
-        stats: Some(TaskStats::new(meta)),
+        stats: TaskStats::new(meta),
     };
     (harness, join)
 }
@@ -55,19 +55,18 @@ where
 /// one cache miss fewer than stats kept in the task's slab slot, and the
 /// slot stays small (`timer_fire`).
 pub(crate) trait TaskFuture: Future<Output = ()> {
-    /// The stats: `None` only while the task is being polled, when they
-    /// are lent to the loop (see `Core::poll_task`).
-    fn stats(&self) -> Option<&TaskStats>;
-    /// The stats' place, to take them out and put them back.
-    fn stats_slot(self: Pin<&mut Self>) -> &mut Option<TaskStats>;
+    /// Name, location, polls, poll time, what it waits on.
+    fn stats(&self) -> &TaskStats;
+    /// The same, to update after a poll.
+    fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats;
 }
 
 impl<F: Future> TaskFuture for Harness<F> {
-    fn stats(&self) -> Option<&TaskStats> {
-        self.stats.as_ref()
+    fn stats(&self) -> &TaskStats {
+        &self.stats
     }
 
-    fn stats_slot(self: Pin<&mut Self>) -> &mut Option<TaskStats> {
+    fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats {
         self.project().stats
     }
 }
@@ -83,7 +82,7 @@ pin_project_lite::pin_project! {
         completion: Completion<F::Output>,
         first_poll: bool,
         // Name, location, polls, poll time, what it waits on: for the dump.
-        stats: Option<TaskStats>,
+        stats: TaskStats,
     }
 }
 
