@@ -42,16 +42,21 @@ impl SpawnMeta {
 }
 
 /// What the loop knows about a task beyond its future.
+///
+/// In declaration order (`repr(C)`): the fields every poll writes first,
+/// next to the future in the task's allocation (see `Harness`), the rest
+/// after them.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct TaskStats {
-    /// Name and spawn location.
-    pub(crate) meta: SpawnMeta,
     /// Times the task was polled.
     pub(crate) polls: u64,
-    /// Total time spent inside its polls (only measured while timing is on).
-    pub(crate) busy: Duration,
     /// What its last poll registered interest in, where evloop knows it.
     pub(crate) waiting_on: Option<WaitingOn>,
+    /// Total time spent inside its polls (only measured while timing is on).
+    pub(crate) busy: Duration,
+    /// Name and spawn location.
+    pub(crate) meta: SpawnMeta,
 }
 
 impl TaskStats {

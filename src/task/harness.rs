@@ -73,6 +73,11 @@ impl<F: Future> TaskFuture for Harness<F> {
 
 pin_project_lite::pin_project! {
     /// A task's future: the user's future and where its output goes.
+    ///
+    /// In declaration order (`repr(C)`): what a poll touches first, the
+    /// stats it does not touch last, so that a poll of a task whose memory
+    /// left the cache misses on as few lines as it can.
+    #[repr(C)]
     pub(crate) struct Harness<F: Future> {
         // Declared before `completion`, so dropped before it: a task dropped
         // while pending releases what it held before its JoinHandle hears
