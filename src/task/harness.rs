@@ -43,9 +43,8 @@ where
     let join = JoinHandle::new(header, cell.clone());
     let harness = Harness {
         future: Some(future),
-        completion: Completion { cell: Some(cell) },
-        first_poll: true,
         stats: TaskStats::new(meta),
+        completion: Completion { cell: Some(cell) },
     };
     (harness, join)
 }
@@ -84,10 +83,10 @@ pin_project_lite::pin_project! {
         // "cancelled". `None` once finished.
         #[pin]
         future: Option<F>,
-        completion: Completion<F::Output>,
-        first_poll: bool,
         // Name, location, polls, poll time, what it waits on: for the dump.
+        // Its first fields are the ones every poll writes.
         stats: TaskStats,
+        completion: Completion<F::Output>,
     }
 }
 
@@ -99,7 +98,8 @@ impl<F: Future> Future for Harness<F> {
         // An abort before the task entered the slab can only be seen here;
         // later ones make the loop drop the task instead of polling it, so
         // later polls need not touch the JoinCell (a cache miss per poll).
-        let result = if std::mem::take(this.first_poll) && this.completion.is_aborted() {
+        // The loop counts polls after each one: zero means the first.
+        let result = if this.stats.polls == 0 && this.completion.is_aborted() {
             Err(JoinError::cancelled())
         } else {
             let Some(inner) = this.future.as_mut().as_pin_mut() else {
