@@ -33,6 +33,16 @@
 //!   own, the slot keeps the task's id ([`Target::Task`]) and firing it
 //!   queues the task directly: no reference count, no trip through the
 //!   task's waker header.
+//! - **The current millisecond is sorted once.** A busy loop fires timers
+//!   at every tick, dozens of times a millisecond. The first time the
+//!   bucket of the current millisecond is partly due, its live slots are
+//!   sorted into `current` as one-word keys ([`SortKey`]), latest first;
+//!   each tick then pops what passed off the end. Buckets the cursor passes
+//!   whole are sorted the same way, one by one, so the fired list comes out
+//!   in order without sorting it whole.
+//! - **Storage that is still warm.** A bucket that empties gives its slot
+//!   storage to a small spare list, and the next bucket to fill takes it:
+//!   its own storage was last used a second ago and has left the cache.
 //!
 //! The operations:
 //!
@@ -42,8 +52,8 @@
 //! - **Fire** (`fire_due(now)`): every bucket the cursor passes is due as a
 //!   whole; in the bucket of the current millisecond only the timers whose
 //!   exact deadline passed fire, the rest wait for the next turn; so do the
-//!   items at the top of `later`. Due timers are woken in deadline order
-//!   (equal deadlines: the older timer first).
+//!   items at the top of `later`. Due timers are handed back in deadline
+//!   order (equal deadlines: the older timer first).
 //! - **Cancel**: frees the slot at once. An item in `later` is dropped lazily
 //!   when it reaches the top, and `later` is compacted when stale items
 //!   outnumber live ones.
