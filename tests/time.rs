@@ -253,6 +253,56 @@ fn a_sleep_handed_to_another_task_wakes_that_task() {
 }
 
 #[test]
+fn many_timers_due_at_once_wake_their_tasks_in_deadline_order() {
+    // More than a tick's batch (event_interval): the rest are woken at the
+    // next ticks, still earliest first, before the clock moves on.
+    let rt = paused();
+    let woke = Rc::new(RefCell::new(Vec::new()));
+    for n in 0..500u64 {
+        let woke = woke.clone();
+        drop(rt.spawn(async move {
+            // Spawned in one order, due in the reverse one.
+            time::sleep(ms(10) + Duration::from_micros(500 - n)).await;
+            woke.borrow_mut().push((n, Instant::now()));
+        }));
+    }
+    let start = rt.block_on(async { Instant::now() });
+    rt.block_on(time::sleep(ms(20)));
+    let woke = woke.borrow();
+    let order: Vec<u64> = woke.iter().map(|&(n, _)| n).collect();
+    assert_eq!(order, (0..500).rev().collect::<Vec<_>>());
+    for &(n, at) in woke.iter() {
+        assert_eq!(
+            at - start,
+            ms(10) + Duration::from_micros(500 - n),
+            "on time"
+        );
+    }
+}
+
+#[test]
+fn timers_that_fell_due_all_run_before_the_paused_clock_moves_on() {
+    let rt = paused();
+    rt.block_on(async {
+        let start = Instant::now();
+        let naps: Vec<_> = (0..500)
+            .map(|_| evloop::spawn(time::sleep(Duration::from_secs(5))))
+            .collect();
+        // Where the clock would jump to if it moved on too early.
+        let later = evloop::spawn(time::sleep(Duration::from_secs(3600)));
+        yield_now().await; // all registered
+        time::advance(Duration::from_secs(5)).await;
+        // More than one tick's worth of tasks: they run over a few ticks,
+        // and the clock must not jump while any is left.
+        for nap in naps {
+            nap.await.unwrap();
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+        later.abort();
+    });
+}
+
+#[test]
 fn a_million_timers_registered_and_cancelled_leave_the_store_empty() {
     let rt = paused();
     rt.block_on(async {

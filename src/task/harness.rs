@@ -58,6 +58,11 @@ pub(crate) trait TaskFuture: Future<Output = ()> {
     fn stats(&self) -> &TaskStats;
     /// The same, to update after a poll.
     fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats;
+    /// Reads the words a poll reads first (the future's state, the poll
+    /// count), for the caller to pass to `std::hint::black_box`: a task's
+    /// memory is then on its way into the cache before the task is polled
+    /// (see `Core::fire_timers`).
+    fn touch(&self) -> (bool, u64);
 }
 
 impl<F: Future> TaskFuture for Harness<F> {
@@ -67,6 +72,10 @@ impl<F: Future> TaskFuture for Harness<F> {
 
     fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats {
         self.project().stats
+    }
+
+    fn touch(&self) -> (bool, u64) {
+        (self.future.is_some(), self.stats.polls)
     }
 }
 

@@ -488,7 +488,7 @@ impl TimerWheel {
 
     /// Removes every timer whose deadline is at or before `now` and pushes
     /// its target onto `fired`, earliest first. Returns how many fired.
-    pub(crate) fn fire_due(&mut self, now: Instant, fired: &mut Vec<Target>) -> usize {
+    pub(crate) fn fire_due(&mut self, now: Instant, fired: &mut impl Extend<Target>) -> usize {
         if self.len() == 0 {
             // Nothing waits: forget stale `later` items, and keep the
             // cursor from lagging far behind.
