@@ -10,7 +10,8 @@
 //!                         next timer instead of waiting)
 //!   3. dispatch           readiness -> the wakers left in the reactor;
 //!                         remote queue -> schedule woken ids, insert spawns
-//!   4. fire timers        every deadline that has passed wakes its task
+//!   4. fire timers        every deadline that has passed wakes its task,
+//!                         at most `event_interval` of them a tick
 //!   5. trace              one line to stderr, if tracing is on
 //! ```
 
