@@ -144,7 +144,8 @@ impl Future for Sleep {
         let deadline = self.deadline.into_std();
         // The clock's latest reading is never ahead of it, so it is enough
         // to say "passed", and saves reading the clock again. A deadline it
-        // misses is filed as due and fires at the end of this tick.
+        // misses is filed as due, and fires with the next timers the loop
+        // hands out.
         if core.clock.latest() >= deadline {
             if let Some(registration) = self.registration.take() {
                 if registration.runtime_id == core.id {
