@@ -11,7 +11,7 @@
 //!   3. dispatch           readiness -> the wakers left in the reactor;
 //!                         remote queue -> schedule woken ids, insert spawns
 //!   4. fire timers        every deadline that has passed wakes its task,
-//!                         at most `event_interval` of them a tick
+//!                         as many a tick as the run queue has room for
 //!   5. trace              one line to stderr, if tracing is on
 //! ```
 
@@ -350,7 +350,7 @@ impl Core {
                 self.clock.advance_to(deadline);
             }
         }
-        let timers_fired = self.fire_timers(self.config.event_interval as usize);
+        let timers_fired = self.fire_timers(self.timer_batch());
         if self.diag.tracing() {
             self.diag.trace_tick(&TickReport {
                 tick,
@@ -388,18 +388,29 @@ impl Core {
         (Some(Duration::ZERO), WaitReason::AutoAdvance)
     }
 
+    /// How many fired timers a tick may wake: what the run queue has room
+    /// for below one run batch (`event_interval`), but at least a quarter
+    /// batch, so that timers keep their share however busy the queue is.
+    ///
+    /// Waking more would only lengthen the queue. With 100,000 sleeping
+    /// tasks (`timer_fire`), woken all at once, a task waited behind the
+    /// other 99,999 and its memory had long left the cache when it ran;
+    /// woken a batch at a time, it runs within a tick or two.
+    fn timer_batch(&self) -> usize {
+        let batch = self.config.event_interval as usize;
+        let room = batch.saturating_sub(self.run_queue.borrow().len());
+        room.max(batch / 4).max(1)
+    }
+
     /// Takes every timer whose deadline has passed out of the store and
     /// wakes what they target, earliest first: at most `limit` of them now,
     /// the rest first thing at the next ticks. Returns how many fired.
     ///
-    /// The loop passes `event_interval`, the number of tasks a tick polls:
-    /// waking more would only lengthen the run queue. With 100,000 sleeping
-    /// tasks (`timer_fire`) the difference matters. A task woken here is
-    /// polled within a tick or two, so the words of its allocation read
-    /// here (`TaskFuture::touch`) are still in the cache when it runs; the
-    /// reads of a batch overlap, where the poll's own would wait one after
-    /// the other. Woken all at once, a task waited behind the other 99,999
-    /// and its memory had long left the cache.
+    /// The tick passes [`timer_batch`](Core::timer_batch), `advance` no
+    /// limit. A task woken here runs soon (see `timer_batch`), so the words
+    /// of its allocation read here (`TaskFuture::touch`) are still in the
+    /// cache when it runs; the reads of a batch overlap, where the poll's
+    /// own would wait one after the other.
     pub(crate) fn fire_timers(&self, limit: usize) -> usize {
         let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
         let mut count = 0;
@@ -932,6 +943,21 @@ mod tests {
             }
         });
         assert_eq!(*order.borrow(), [4, 3, 2, 1, 0], "deadline order");
+    }
+
+    #[test]
+    fn timers_are_woken_as_the_run_queue_has_room_and_never_starve() {
+        let rt = Runtime::builder().event_interval(8).build().unwrap();
+        let core = core_of(&rt);
+        assert_eq!(core.timer_batch(), 8, "an empty queue: a whole batch");
+        let tasks: Vec<_> = (0..6).map(|_| rt.spawn(async {})).collect();
+        assert_eq!(core.timer_batch(), 2, "room for two");
+        let more: Vec<_> = (0..20).map(|_| rt.spawn(async {})).collect();
+        assert_eq!(core.timer_batch(), 2, "full: still a quarter batch");
+        drop((tasks, more));
+        let rt = Runtime::builder().event_interval(1).build().unwrap();
+        let _queued = rt.spawn(async {});
+        assert_eq!(core_of(&rt).timer_batch(), 1, "never none");
     }
 
     #[test]
