@@ -588,8 +588,9 @@ impl TimerWheel {
             }
         }
 
-        // 4. Wake in deadline order, the older timer first on a tie. What
-        //    came from `current` alone is in order already.
+        // 4. Hand out in deadline order, the older timer first on a tie.
+        //    Gathered bucket by bucket, `due` is in order already unless
+        //    ties, deadlines filed late or far timers joined it.
         let key = |due: &Due| (due.deadline, due.generation);
         if !due.windows(2).all(|pair| key(&pair[0]) <= key(&pair[1])) {
             due.sort_unstable_by_key(key);
