@@ -358,16 +358,7 @@ fn read_until_close_body() {
     let server = TestServer::start(|_| {
         Reply::BytesThenClose(b"HTTP/1.0 200 OK\r\n\r\nuntil the end".to_vec())
     });
-    let text = block_on(async {
-        Client::new()
-            .get(server.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
+    let text = block_on(async { get_text(&Client::new(), server.url("/")).await });
     assert_eq!(text, "until the end");
 }
 

@@ -146,53 +146,45 @@ impl futures_task::ArcWake for Relay {
     }
 }
 
+/// Awaits a 10 ms sleep that is polled through a [`Relay`], as a
+/// combinator would poll it; with `direct_first`, its first poll uses the
+/// task's own waker. Returns how often the relay was woken.
+async fn sleep_through_a_relay(direct_first: bool) -> usize {
+    let mut nap = time::sleep(ms(10));
+    let mut relay = None;
+    let mut direct = direct_first;
+    std::future::poll_fn(|cx| {
+        if std::mem::take(&mut direct) {
+            assert!(Pin::new(&mut nap).poll(cx).is_pending());
+            cx.waker().wake_by_ref(); // come back at once
+            return Poll::Pending;
+        }
+        let relay = relay.get_or_insert_with(|| {
+            std::sync::Arc::new(Relay {
+                wakes: Default::default(),
+                task: cx.waker().clone(),
+            })
+        });
+        let waker = futures_task::waker(relay.clone());
+        let mut inner = std::task::Context::from_waker(&waker);
+        Pin::new(&mut nap).poll(&mut inner)
+    })
+    .await;
+    relay
+        .unwrap()
+        .wakes
+        .load(std::sync::atomic::Ordering::SeqCst)
+}
+
 #[test]
 fn a_sleep_polled_with_a_combinators_waker_wakes_that_waker() {
     // A combinator (FuturesUnordered, a select) polls with a waker of its
     // own: the timer must wake it, not just the task underneath.
     let rt = paused();
-    let relayed = rt.block_on(async {
-        let mut nap = time::sleep(ms(10));
-        let mut relay = None;
-        std::future::poll_fn(|cx| {
-            let relay = relay.get_or_insert_with(|| {
-                std::sync::Arc::new(Relay {
-                    wakes: Default::default(),
-                    task: cx.waker().clone(),
-                })
-            });
-            let waker = futures_task::waker(relay.clone());
-            let mut inner = std::task::Context::from_waker(&waker);
-            Pin::new(&mut nap).poll(&mut inner)
-        })
-        .await;
-        relay
-            .unwrap()
-            .wakes
-            .load(std::sync::atomic::Ordering::SeqCst)
-    });
+    let relayed = rt.block_on(sleep_through_a_relay(false));
     assert_eq!(relayed, 1, "the combinator's waker got the wake");
     // The same inside a spawned task, where a direct poll names the task.
-    let relayed = rt.block_on(rt.spawn(async {
-        let mut nap = time::sleep(ms(10));
-        let mut relay = None;
-        std::future::poll_fn(|cx| {
-            let relay = relay.get_or_insert_with(|| {
-                std::sync::Arc::new(Relay {
-                    wakes: Default::default(),
-                    task: cx.waker().clone(),
-                })
-            });
-            let waker = futures_task::waker(relay.clone());
-            let mut inner = std::task::Context::from_waker(&waker);
-            Pin::new(&mut nap).poll(&mut inner)
-        })
-        .await;
-        relay
-            .unwrap()
-            .wakes
-            .load(std::sync::atomic::Ordering::SeqCst)
-    }));
+    let relayed = rt.block_on(rt.spawn(sleep_through_a_relay(false)));
     assert_eq!(relayed.unwrap(), 1);
 }
 
@@ -201,32 +193,7 @@ fn a_sleep_polled_first_directly_then_through_a_combinator_wakes_the_combinator(
     // The timer first names the task (a direct poll), then the poll comes
     // through another waker: the timer must switch to that waker.
     let rt = paused();
-    let relayed = rt.block_on(rt.spawn(async {
-        let mut nap = time::sleep(ms(10));
-        let mut relay = None;
-        let mut first = true;
-        std::future::poll_fn(|cx| {
-            if std::mem::take(&mut first) {
-                assert!(Pin::new(&mut nap).poll(cx).is_pending());
-                cx.waker().wake_by_ref(); // come back at once
-                return Poll::Pending;
-            }
-            let relay = relay.get_or_insert_with(|| {
-                std::sync::Arc::new(Relay {
-                    wakes: Default::default(),
-                    task: cx.waker().clone(),
-                })
-            });
-            let waker = futures_task::waker(relay.clone());
-            let mut inner = std::task::Context::from_waker(&waker);
-            Pin::new(&mut nap).poll(&mut inner)
-        })
-        .await;
-        relay
-            .unwrap()
-            .wakes
-            .load(std::sync::atomic::Ordering::SeqCst)
-    }));
+    let relayed = rt.block_on(rt.spawn(sleep_through_a_relay(true)));
     assert_eq!(relayed.unwrap(), 1);
 }
 

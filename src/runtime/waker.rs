@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use futures_task::ArcWake;
 
 use super::context;
-use super::scheduler::{RemoteFuture, TaskId};
+use super::scheduler::{Core, RemoteFuture, TaskId};
 
 /// The `Send + Sync` half of a task: what its waker needs to find it again.
 pub(crate) struct Header {
@@ -79,17 +79,23 @@ impl Header {
     /// is caught by its first poll, which checks the JoinCell's flag.
     pub(crate) fn abort_task(&self) {
         let Some(id) = self.id() else { return };
-        let local = context::with_current(|core| {
-            if core.id == self.runtime_id {
-                core.abort(id);
-                true
-            } else {
-                false
-            }
-        });
-        if local != Some(true) {
+        if !self.at_home(|core| core.abort(id)) {
             self.shared.abort_remote(id);
         }
+    }
+
+    /// Runs `f` on the task's runtime if that runtime is the one running on
+    /// this thread, and says whether it did; if not, the caller goes
+    /// through the remote queue.
+    fn at_home(&self, f: impl FnOnce(&Core)) -> bool {
+        let home = context::with_current(|core| {
+            let home = core.id == self.runtime_id;
+            if home {
+                f(core);
+            }
+            home
+        });
+        home == Some(true)
     }
 
     fn id(&self) -> Option<TaskId> {
@@ -104,16 +110,8 @@ impl Header {
 impl ArcWake for Header {
     fn wake_by_ref(arc_self: &Arc<Self>) {
         let Some(id) = arc_self.id() else { return };
-        let local = context::with_current(|core| {
-            // The fast path: our runtime is running on this very thread.
-            if core.id == arc_self.runtime_id {
-                core.schedule(id);
-                true
-            } else {
-                false
-            }
-        });
-        if local != Some(true) {
+        // The fast path: our runtime is running on this very thread.
+        if !arc_self.at_home(|core| core.schedule(id)) {
             arc_self.shared.wake_remote(id);
         }
     }

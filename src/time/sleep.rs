@@ -121,11 +121,12 @@ impl Sleep {
         }
     }
 
-    fn cancel(&mut self) {
+    /// Cancels the timer, if `core` is the runtime that holds it.
+    fn cancel_in(&mut self, core: &Core) {
         if let Some(registration) = self.registration.take() {
-            with_home(registration, |core| {
-                core.timers.borrow_mut().cancel(registration.key)
-            });
+            if registration.runtime_id == core.id {
+                core.timers.borrow_mut().cancel(registration.key);
+            }
         }
     }
 }
@@ -147,11 +148,7 @@ impl Future for Sleep {
         // misses is filed as due, and fires with the next timers the loop
         // hands out.
         if core.clock.latest() >= deadline {
-            if let Some(registration) = self.registration.take() {
-                if registration.runtime_id == core.id {
-                    core.timers.borrow_mut().cancel(registration.key);
-                }
-            }
+            self.cancel_in(&core);
             return Poll::Ready(());
         }
         // Polled by its task directly, the timer can name the task instead
@@ -177,6 +174,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        self.cancel();
+        if self.registration.is_some() {
+            context::with_current(|core| self.cancel_in(core));
+        }
     }
 }

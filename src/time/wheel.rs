@@ -747,6 +747,16 @@ mod tests {
         Target::Waker(futures_task::noop_waker())
     }
 
+    /// A small deterministic generator: no dependency, same run each time.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     fn fire_all(heap: &mut TimerWheel, now: Instant) -> usize {
         let mut fired = Vec::new();
         let count = heap.fire_due(now, &mut fired);
@@ -840,14 +850,7 @@ mod tests {
 
     #[test]
     fn random_inserts_and_cancels_keep_the_heap_ordered() {
-        // A small deterministic generator: no dependency, same run each time.
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d_u64);
         let mut heap = TimerWheel::default();
         let t0 = Instant::now();
         let mut live = Vec::new();
@@ -886,13 +889,7 @@ mod tests {
     fn matches_a_sorted_model_through_inserts_cancels_resets_and_jumps() {
         use std::collections::BTreeMap;
 
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15_u64);
         let mut wheel = TimerWheel::default();
         let t0 = wheel.base;
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -960,15 +957,9 @@ mod tests {
 
     #[test]
     fn crowded_buckets_fire_in_exact_order() {
-        // Enough timers per millisecond for the radix sort, with equal
-        // deadlines, deadlines already past when filed, and cancels.
-        let mut seed = 0x1234_5678_9abc_def1_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        // Thousands of timers per millisecond, with equal deadlines,
+        // deadlines already past when filed, and cancels.
+        let mut next = xorshift(0x1234_5678_9abc_def1_u64);
         let mut wheel = TimerWheel::default();
         let t0 = wheel.base;
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -1001,13 +992,7 @@ mod tests {
 
     #[test]
     fn the_bucket_sort_orders_by_deadline() {
-        let mut seed = 0x0bad_cafe_f00d_d00d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x0bad_cafe_f00d_d00d_u64);
         let ms = 7;
         for len in [10, 63, 64, 3_000] {
             let slots: Vec<Slot> = (0..len)
