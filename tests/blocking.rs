@@ -192,15 +192,28 @@ fn paused_clock_stands_still_while_a_job_runs() {
 
 #[test]
 fn a_detached_job_still_lets_the_paused_clock_move_on() {
-    let rt = Runtime::builder().start_paused(true).build().unwrap();
-    rt.block_on(async {
-        drop(spawn_blocking(|| {
-            std::thread::sleep(Duration::from_millis(5))
-        }));
-        // Nobody awaits the job; when it ends, the loop must notice and
-        // jump to this sleep's deadline rather than wait forever.
-        sleep(Duration::from_secs(60)).await;
+    let report = util::bounded(Duration::from_secs(10), || {
+        let rt = Runtime::builder().start_paused(true).build().unwrap();
+        let started = rt.block_on(async { Instant::now() });
+        rt.block_on(async {
+            drop(spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(5))
+            }));
+            // Nobody awaits the job; when it ends, the loop must notice and
+            // jump to this sleep's deadline rather than wait forever.
+            sleep(Duration::from_secs(60)).await;
+        });
+        let jumped = rt.block_on(async move { started.elapsed() });
+        (jumped, rt.metrics().ticks)
     });
+    let (jumped, ticks) = report.value;
+    assert!(
+        jumped >= Duration::from_secs(60),
+        "the clock jumped to the deadline"
+    );
+    // Parked while the job runs (no polling of the clock), then one jump.
+    assert!(ticks <= 6, "{ticks} ticks for one job and one sleep");
+    report.assert_cpu_below(Duration::from_millis(60));
 }
 
 #[test]

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::Poll;
 use std::thread;
+use std::time::Duration;
 
 use evloop::{Handle, Runtime};
-use util::{panic_message, DropFlag, Gate};
+use util::{bounded, panic_message, DropFlag, Gate};
 
 #[test]
 fn block_on_returns_the_futures_output() {
@@ -123,29 +124,137 @@ fn run_forever_returns_after_stop_from_a_task() {
 
 #[test]
 fn run_forever_returns_after_stop_from_another_thread() {
-    let rt = Runtime::new().unwrap();
-    let handle = rt.handle();
-    let (ran_tx, ran_rx) = mpsc::channel();
-    rt.spawn(async move { ran_tx.send(()).unwrap() });
-    // The stopper waits (blocking only its own thread) until the loop ran
-    // the task, so the stop arrives while run_forever is parked in mio.
-    let stopper = thread::spawn(move || {
-        ran_rx.recv().unwrap();
-        handle.stop();
+    let report = bounded(Duration::from_secs(10), || {
+        let rt = Runtime::new().unwrap();
+        let handle = rt.handle();
+        let (ran_tx, ran_rx) = mpsc::channel();
+        rt.spawn(async move { ran_tx.send(()).unwrap() });
+        // The stopper waits (blocking only its own thread) until the loop
+        // ran the task, then a while longer, so the stop arrives while
+        // run_forever is parked in mio.
+        let stopper = thread::spawn(move || {
+            ran_rx.recv().unwrap();
+            thread::sleep(Duration::from_millis(100));
+            handle.stop();
+        });
+        rt.run_forever();
+        stopper.join().unwrap();
+        rt.metrics().ticks
     });
-    rt.run_forever();
-    stopper.join().unwrap();
+    // Parked, not spinning: the task's tick, the wait, the stop's wake-up.
+    assert!(
+        report.value <= 4,
+        "{} ticks for one task and a stop",
+        report.value
+    );
+    report.assert_cpu_below(Duration::from_millis(60));
 }
 
 #[test]
 fn a_stop_before_run_forever_makes_it_return_at_once() {
+    let report = bounded(Duration::from_secs(10), || {
+        let rt = Runtime::new().unwrap();
+        rt.handle().stop();
+        rt.run_forever();
+        let first = rt.metrics().ticks;
+        // The request was consumed: a later stop is needed for the next run.
+        let handle = rt.handle();
+        rt.spawn(async move { handle.stop() });
+        rt.run_forever();
+        (first, rt.metrics().ticks - first)
+    });
+    assert_eq!(
+        report.value.0, 0,
+        "a stop already asked for: no tick at all"
+    );
+    assert!(
+        report.value.1 <= 2,
+        "{} ticks to run one task",
+        report.value.1
+    );
+}
+
+/// A future that wakes itself and completes in the same poll: `block_on`
+/// returns with its waker fired (as a timeout around a read loop at EOF
+/// does).
+fn wake_and_finish() -> impl Future<Output = ()> {
+    std::future::poll_fn(|cx| {
+        cx.waker().wake_by_ref();
+        Poll::Ready(())
+    })
+}
+
+#[test]
+fn run_forever_after_a_block_on_that_ended_woken_sleeps_until_its_timer() {
+    let report = bounded(Duration::from_secs(10), || {
+        let rt = Runtime::new().unwrap();
+        rt.block_on(wake_and_finish());
+        // A waker kept from that block_on, woken later from another thread.
+        let stale = rt.block_on(std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())));
+        thread::spawn(move || stale.wake()).join().unwrap();
+        let handle = rt.handle();
+        rt.spawn(async move {
+            evloop::time::sleep(Duration::from_millis(300)).await;
+            handle.stop();
+        });
+        let before = rt.metrics().ticks;
+        rt.run_forever();
+        rt.metrics().ticks - before
+    });
+    // Two ticks are right (spawn and sleep; the timer fires); a spinning
+    // loop made over a million.
+    assert!(
+        report.value <= 4,
+        "{} ticks for one 300 ms timer",
+        report.value
+    );
+    report.assert_cpu_below(Duration::from_millis(100));
+}
+
+#[test]
+fn a_paused_clock_jumps_to_the_timer_after_a_block_on_that_ended_woken() {
+    let report = bounded(Duration::from_secs(10), || {
+        let rt = Runtime::builder().start_paused(true).build().unwrap();
+        rt.block_on(wake_and_finish());
+        let handle = rt.handle();
+        rt.spawn(async move {
+            evloop::time::sleep(Duration::from_secs(3600)).await;
+            handle.stop();
+        });
+        rt.run_forever(); // hung: "work is ready" forever, so no jump
+        rt.metrics().ticks
+    });
+    assert!(report.value <= 6, "{} ticks", report.value);
+}
+
+#[test]
+fn a_stale_block_on_waker_does_not_poll_the_next_block_on_early() {
     let rt = Runtime::new().unwrap();
-    rt.handle().stop();
-    rt.run_forever();
-    // The request was consumed: a later stop is needed for the next run.
-    let handle = rt.handle();
-    rt.spawn(async move { handle.stop() });
-    rt.run_forever();
+    let stale = rt.block_on(std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())));
+    let polls = Rc::new(Cell::new(0));
+    let gate = Gate::new();
+    let opener = gate.clone();
+    rt.spawn(async move {
+        // Runs once the next block_on parked on its gate.
+        evloop::task::yield_now().await;
+        stale.wake(); // must not count as a wake of the new block_on
+        // A later tick (a yield may run again within this one).
+        evloop::time::sleep(Duration::from_millis(1)).await;
+        opener.open();
+    });
+    rt.block_on({
+        let polls = polls.clone();
+        let mut wait = gate.wait();
+        std::future::poll_fn(move |cx| {
+            polls.set(polls.get() + 1);
+            Pin::new(&mut wait).poll(cx)
+        })
+    });
+    assert_eq!(
+        polls.get(),
+        2,
+        "the first poll, and the one its gate asked for"
+    );
 }
 
 #[test]
@@ -241,20 +350,40 @@ fn dropping_the_runtime_drops_its_tasks_inside_its_context() {
 
 #[test]
 fn a_destructor_may_spawn_while_the_runtime_drops() {
-    let rt = Runtime::new().unwrap();
-    struct SpawnOnDrop;
-    impl Drop for SpawnOnDrop {
-        fn drop(&mut self) {
-            drop(evloop::spawn(async {}));
+    let report = bounded(Duration::from_secs(10), || {
+        let rt = Runtime::new().unwrap();
+        let spawned_dropped = Arc::new(Mutex::new(false));
+        let joins = Rc::new(std::cell::RefCell::new(Vec::new()));
+        struct SpawnOnDrop(
+            Arc<Mutex<bool>>,
+            Rc<std::cell::RefCell<Vec<evloop::task::JoinHandle<()>>>>,
+        );
+        impl Drop for SpawnOnDrop {
+            fn drop(&mut self) {
+                let flag = DropFlag(self.0.clone());
+                self.1.borrow_mut().push(evloop::spawn(async move {
+                    let _flag = flag;
+                    std::future::pending::<()>().await
+                }));
+            }
         }
-    }
-    let guard = SpawnOnDrop;
-    drop(rt.spawn(async move {
-        let _guard = guard;
-        std::future::pending::<()>().await
-    }));
-    rt.block_on(evloop::task::yield_now());
-    drop(rt); // must neither panic nor hang
+        let guard = SpawnOnDrop(spawned_dropped.clone(), joins.clone());
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        }));
+        rt.block_on(evloop::task::yield_now());
+        drop(rt);
+        let dropped = *spawned_dropped.lock().unwrap();
+        let join = joins.borrow_mut().pop().expect("the destructor spawned");
+        let cancelled = evloop::block_on(join).unwrap_err().is_cancelled();
+        (dropped, cancelled)
+    });
+    assert_eq!(
+        report.value,
+        (true, true),
+        "the late spawn was dropped, as cancelled"
+    );
 }
 
 #[test]

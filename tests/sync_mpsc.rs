@@ -288,11 +288,33 @@ fn queued_messages_drop_with_the_receiver() {
 
 #[test]
 fn a_message_holding_a_sender_of_its_own_channel_drops_cleanly() {
-    struct Loop(#[allow(dead_code)] mpsc::Sender<Loop>);
+    struct Loop(
+        #[allow(dead_code)] mpsc::Sender<Loop>,
+        #[allow(dead_code)] DropCount,
+    );
+    let drops = Rc::new(Cell::new(0));
     let (tx, rx) = mpsc::channel(2);
-    tx.try_send(Loop(tx.clone())).unwrap();
+    tx.try_send(Loop(tx.clone(), DropCount(drops.clone())))
+        .unwrap();
     drop(tx);
+    assert_eq!(drops.get(), 0, "queued while the receiver lives");
     drop(rx); // drops the message, whose sender is the last one
+    assert_eq!(
+        drops.get(),
+        1,
+        "the message was dropped, not leaked in a cycle"
+    );
+    // The unbounded channel the same way.
+    struct Unbounded(
+        #[allow(dead_code)] mpsc::UnboundedSender<Unbounded>,
+        #[allow(dead_code)] DropCount,
+    );
+    let (tx, rx) = mpsc::unbounded_channel();
+    tx.send(Unbounded(tx.clone(), DropCount(drops.clone())))
+        .unwrap();
+    drop(tx);
+    drop(rx);
+    assert_eq!(drops.get(), 2);
 }
 
 #[test]

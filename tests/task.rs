@@ -237,12 +237,31 @@ fn a_stale_waker_does_not_wake_the_slots_next_task() {
 fn a_wake_after_the_runtime_dropped_is_a_no_op() {
     let rt = Runtime::new().unwrap();
     let gate = Gate::new();
-    drop(rt.spawn(gate.wait()));
+    let dropped = Arc::new(Mutex::new(false));
+    let flag = DropFlag(dropped.clone());
+    let wait = gate.wait();
+    let join = rt.spawn(async move {
+        let _flag = flag;
+        wait.await
+    });
     rt.block_on(yield_now());
     let waker = gate.waker().unwrap();
     drop(rt);
+    assert!(*dropped.lock().unwrap(), "the runtime dropped the task");
     waker.wake_by_ref();
-    thread::spawn(move || waker.wake()).join().unwrap();
+    let remote = waker.clone();
+    thread::spawn(move || remote.wake()).join().unwrap();
+    // Nothing was polled again, and nothing queued: a new runtime sees a
+    // clean slate, and the old task stays cancelled.
+    assert_eq!(gate.polls(), 1, "the task was never polled after the drop");
+    let rt = Runtime::new().unwrap();
+    assert!(rt.block_on(join).unwrap_err().is_cancelled());
+    assert_eq!(
+        rt.metrics().remote_wakes,
+        0,
+        "no wake reached the new runtime"
+    );
+    drop(waker);
 }
 
 #[test]

@@ -31,7 +31,7 @@ pub use handle::Handle;
 pub use metrics::Metrics;
 
 use crate::task::JoinHandle;
-use scheduler::{Core, MAIN_TASK};
+use scheduler::Core;
 use waker::{Header, Shared};
 
 /// Source of runtime ids; 0 is never handed out.
@@ -125,12 +125,12 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter(self.core.clone());
         let header = Header::new(self.core.id, self.core.shared.clone());
-        header.set_id(MAIN_TASK);
+        header.set_id(self.core.begin_main(std::panic::Location::caller()));
+        // Whether it returns or unwinds, this `block_on` ends here.
+        let _main = MainGuard(&self.core);
         let waker = futures_task::waker(Arc::new(header));
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
-        self.core.begin_main(std::panic::Location::caller());
-        self.core.wake_main();
         loop {
             if self.core.take_main_woken() {
                 if let Poll::Ready(output) = self.core.poll_main(|| future.as_mut().poll(&mut cx)) {
@@ -232,6 +232,15 @@ impl Runtime {
     /// ```
     pub fn dump(&self) -> Dump {
         self.core.dump()
+    }
+}
+
+/// Ends a `block_on` when dropped (see [`Core::end_main`]).
+struct MainGuard<'a>(&'a Core);
+
+impl Drop for MainGuard<'_> {
+    fn drop(&mut self) {
+        self.0.end_main();
     }
 }
 

@@ -64,11 +64,9 @@ pub(crate) struct TaskId {
 /// tokio's figure, high enough that a normal poll never meets it.
 const POLL_BUDGET: u32 = 128;
 
-/// The id that stands for `block_on`'s own future, which is not in the slab.
-pub(crate) const MAIN_TASK: TaskId = TaskId {
-    index: usize::MAX,
-    generation: u64::MAX,
-};
+/// The slab index that stands for `block_on`'s own future, which is not in
+/// the slab; its generation tells one `block_on` from the next.
+const MAIN_INDEX: usize = usize::MAX;
 
 /// Bit 0 of a task's tag: the task is in the run queue already, so a second
 /// wake must not queue it twice.
@@ -127,6 +125,10 @@ pub(crate) struct Core {
     run_queue: RefCell<VecDeque<u32>>,
     /// The next task generation.
     next_generation: Cell<u64>,
+    /// The generation of the running `block_on`'s future (its waker's
+    /// [`TaskId`] has index [`MAIN_INDEX`]); 0 while none runs, so that a
+    /// waker kept from an earlier `block_on` wakes nothing.
+    main_generation: Cell<u64>,
     /// `block_on`'s future was woken and must be polled.
     main_woken: Cell<bool>,
     /// The cross-thread part: remote queue, mio waker, stop flag.
@@ -188,6 +190,7 @@ impl Core {
             tags: RefCell::new(Vec::new()),
             run_queue: RefCell::new(VecDeque::new()),
             next_generation: Cell::new(1),
+            main_generation: Cell::new(0),
             main_woken: Cell::new(false),
             shared,
             reactor: RefCell::new(reactor),
@@ -290,8 +293,13 @@ impl Core {
 
     /// Queues a woken task, once. Called by wakers on the loop's thread.
     pub(crate) fn schedule(&self, id: TaskId) {
-        if id == MAIN_TASK {
-            self.main_woken.set(true);
+        if id.index == MAIN_INDEX {
+            // Only the running `block_on`'s own waker: a stale one would
+            // leave the flag set after that `block_on` returned, and every
+            // later tick would think work is ready (a spinning loop).
+            if id.generation == self.main_generation.get() {
+                self.main_woken.set(true);
+            }
             return;
         }
         if let Some(word) = self.tags.borrow_mut().get_mut(id.index) {
@@ -328,11 +336,6 @@ impl Core {
     /// Takes the "main future was woken" flag (for `block_on`).
     pub(crate) fn take_main_woken(&self) -> bool {
         self.main_woken.replace(false)
-    }
-
-    /// Marks the main future as woken (its first poll).
-    pub(crate) fn wake_main(&self) {
-        self.main_woken.set(true);
     }
 
     /// One turn of the loop: run ready tasks, wait for events, dispatch them.
@@ -567,13 +570,32 @@ impl Core {
         result
     }
 
-    /// Starts a `block_on` called at `location`: names its future.
-    pub(crate) fn begin_main(&self, location: &'static Location<'static>) {
+    /// Starts a `block_on` called at `location`: names its future, gives
+    /// it a generation of its own and marks it woken (for its first poll).
+    /// Returns the id its waker must carry; [`end_main`](Core::end_main)
+    /// ends it.
+    pub(crate) fn begin_main(&self, location: &'static Location<'static>) -> TaskId {
         self.diag.clear_trace();
         *self.main_stats.borrow_mut() = TaskStats::new(SpawnMeta {
             name: Some("block_on".into()),
             location,
         });
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        self.main_generation.set(generation);
+        self.main_woken.set(true);
+        TaskId {
+            index: MAIN_INDEX,
+            generation,
+        }
+    }
+
+    /// Ends the running `block_on` (returned or unwound): its waker, if
+    /// anyone kept it, wakes nothing from now on, and no flag of it is
+    /// left for `run_forever` or the next `block_on` to trip over.
+    pub(crate) fn end_main(&self) {
+        self.main_generation.set(0);
+        self.main_woken.set(false);
     }
 
     /// Takes one unit of the polled task's I/O budget; false once it is

@@ -143,3 +143,71 @@ impl Drop for DropCount {
         self.0.set(self.0.get() + 1);
     }
 }
+
+/// What a closure run under [`bounded`] returned and what it cost.
+#[derive(Debug)]
+pub struct Bounded<R> {
+    /// The closure's result.
+    pub value: R,
+    /// Real time from start to return.
+    pub wall: std::time::Duration,
+    /// CPU time (user + system) of the thread that ran it; `None` where
+    /// the OS does not tell (Linux's /proc does).
+    pub cpu: Option<std::time::Duration>,
+}
+
+impl<R> Bounded<R> {
+    /// Fails the test if the closure used more than `limit` of CPU: a loop
+    /// that spins instead of sleeping in its one wait.
+    #[track_caller]
+    pub fn assert_cpu_below(&self, limit: std::time::Duration) -> &Self {
+        if let Some(cpu) = self.cpu {
+            assert!(
+                cpu < limit,
+                "used {cpu:?} of CPU in {:?} (limit {limit:?}): the loop spins",
+                self.wall
+            );
+        }
+        self
+    }
+}
+
+/// Runs `f` on a thread of its own under a watchdog: the test fails with a
+/// clear message if `f` has not returned within `limit` (a hang), instead
+/// of hanging the suite. Reports `f`'s result, wall time and the CPU time
+/// of its thread, so that a test of "it returns" can also bound how.
+/// A panic in `f` fails the test with `f`'s message.
+#[track_caller]
+pub fn bounded<R: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Bounded<R> {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let cpu_before = thread_cpu();
+        let started = std::time::Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        let wall = started.elapsed();
+        let cpu = thread_cpu()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
+        let _ = done.send(outcome.map(|value| Bounded { value, wall, cpu }));
+    });
+    match result.recv_timeout(limit) {
+        Ok(Ok(report)) => report,
+        Ok(Err(payload)) => panic!("panicked: {}", panic_message(payload)),
+        Err(_) => panic!("did not return within {limit:?}: it hangs"),
+    }
+}
+
+/// CPU time the calling thread has used so far (Linux: utime + stime of
+/// /proc/thread-self/stat, in clock ticks of 10 ms).
+pub fn thread_cpu() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold
+    // spaces: state is field 3, utime 14 and stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
+}
