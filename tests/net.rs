@@ -1,6 +1,8 @@
 //! Sockets on the reactor: TCP, UDP and Unix, against real OS sockets on
 //! the loopback interface (port 0, never the internet).
 
+mod util;
+
 use std::cell::Cell;
 use std::io::ErrorKind;
 use std::rc::Rc;
@@ -128,16 +130,33 @@ fn connect_refused_is_an_error_not_a_hang() {
 }
 
 #[test]
-fn unreachable_address_is_an_error_or_a_timeout() {
+fn a_connect_nobody_answers_times_out() {
+    // A loopback listener that never accepts, its backlog full: the kernel
+    // drops further handshakes, so a connect waits for an answer that does
+    // not come, as it would for a host that is down. (Only loopback: tests
+    // never send a packet off this machine.)
     evloop::block_on(async {
-        // TEST-NET-1 (RFC 5737) is never routed: depending on the network
-        // the connect fails at once or never answers; both must end.
-        let attempt = timeout(
-            Duration::from_millis(300),
-            TcpStream::connect("192.0.2.1:9"),
-        )
-        .await;
-        assert!(!matches!(attempt, Ok(Ok(_))), "connected to TEST-NET-1?");
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut queued = Vec::new();
+        let mut timed_out = 0;
+        for _ in 0..16 {
+            let started = Instant::now();
+            match timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
+                Ok(stream) => queued.push(stream.unwrap()),
+                Err(_) => {
+                    let took = started.elapsed();
+                    assert!(took >= Duration::from_millis(200), "early: {took:?}");
+                    assert!(took < Duration::from_secs(5), "late: {took:?}");
+                    timed_out += 1;
+                    break;
+                }
+            }
+        }
+        assert_eq!(timed_out, 1, "{} connects went through", queued.len());
+        assert!(queued.len() <= 8, "the backlog held {}", queued.len());
     });
 }
 
@@ -662,4 +681,86 @@ fn a_task_whose_socket_is_always_ready_still_lets_timers_fire() {
     });
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     watchdog.join().unwrap();
+}
+
+/// Writes `len` bytes as `len` one-byte slices through
+/// `poll_write_vectored`, as many calls as it takes; returns the bytes sent.
+async fn write_one_byte_slices<W: futures_io::AsyncWrite + Unpin>(
+    writer: &mut W,
+    len: usize,
+) -> usize {
+    let data = vec![7u8; len];
+    let mut sent = 0;
+    while sent < len {
+        let slices: Vec<std::io::IoSlice<'_>> =
+            data[sent..].chunks(1).map(std::io::IoSlice::new).collect();
+        let n = std::future::poll_fn(|cx| {
+            std::pin::Pin::new(&mut *writer).poll_write_vectored(cx, &slices)
+        })
+        .await
+        .unwrap();
+        assert!(n > 0, "a vectored write took nothing");
+        sent += n;
+    }
+    sent
+}
+
+/// Reads until `len` bytes came; returns them.
+async fn read_exactly<R: futures_io::AsyncRead + Unpin>(reader: &mut R, len: usize) -> usize {
+    let mut got = 0;
+    let mut buf = vec![0; 4096];
+    while got < len {
+        let n = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *reader).poll_read(cx, &mut buf))
+            .await
+            .unwrap();
+        assert!(n > 0, "EOF after {got} bytes");
+        got += n;
+    }
+    got
+}
+
+#[test]
+fn a_vectored_write_of_more_slices_than_iov_max_writes_them_all() {
+    // writev takes at most 1,024 buffers (IOV_MAX): 2,000 one-byte slices
+    // come back short at 1,024 with the send buffer far from full. Taking
+    // that as "full" cleared the write readiness, and the next write waited
+    // for an edge that never came.
+    const LEN: usize = 2_000;
+    let report = util::bounded(Duration::from_secs(10), || {
+        evloop::block_on(async {
+            let (mut client, mut server) = connected_pair().await;
+            let tcp = write_one_byte_slices(&mut client, LEN).await;
+            assert_eq!(read_exactly(&mut server, LEN).await, LEN);
+
+            let (mut a, mut b) = evloop::net::unix::UnixStream::pair().unwrap();
+            let unix = write_one_byte_slices(&mut a, LEN).await;
+            assert_eq!(read_exactly(&mut b, LEN).await, LEN);
+
+            let (client, mut server) = connected_pair().await;
+            let (_read, mut write) = client.into_split();
+            let half = write_one_byte_slices(&mut write, LEN).await;
+            assert_eq!(read_exactly(&mut server, LEN).await, LEN);
+            (tcp, unix, half)
+        })
+    });
+    assert_eq!(report.value, (LEN, LEN, LEN));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_unix_listener_bound_outside_a_runtime_panics_before_making_its_file() {
+    let dir = std::env::temp_dir().join(format!("evloop-bind-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sock");
+    let panicked = std::panic::catch_unwind(|| evloop::net::unix::UnixListener::bind(&path));
+    let message = util::panic_message(panicked.unwrap_err());
+    assert!(
+        message.contains("outside of an evloop runtime"),
+        "{message}"
+    );
+    assert!(!path.exists(), "the socket file was left behind");
+    let datagram = std::panic::catch_unwind(|| evloop::net::unix::UnixDatagram::bind(&path));
+    assert!(datagram.is_err());
+    assert!(!path.exists(), "the datagram socket's file was left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -209,11 +209,14 @@ fn dropping_a_runtime_mid_everything_leaves_nothing_behind() {
         guards - 1,
         "every task's destructor ran"
     );
-    // Every socket and the epoll fd closed. The eventfd that wakes the
-    // loop belongs to the runtime's `Send` half, which the running job
-    // still holds (a job's end is reported through it): it closes with
-    // the job, below.
-    assert_eq!(open_fds(), fds_before + 1, "sockets and the poller closed");
+    // Every socket, the epoll fd and the eventfd that wakes the loop
+    // closed, although the running job still holds the runtime's `Send`
+    // half (a job's end is reported through it).
+    assert_eq!(
+        open_fds(),
+        fds_before,
+        "sockets, the poller and its eventfd closed"
+    );
     // The idle thread exits at once; the busy one after its job.
     assert_eq!(exit_rx.recv_timeout(WAIT), Ok("idle thread"));
     go_tx.send(()).unwrap();
@@ -330,4 +333,167 @@ fn handle_used_from_a_task_of_another_runtime_after_the_drop() {
         (stale.await.is_err(), live.await.unwrap())
     });
     assert_eq!(out, (true, 2));
+}
+
+/// Open descriptors whose link names `kind` (`anon_inode:[eventpoll]`,
+/// `anon_inode:[eventfd]`, `socket:`).
+fn open_fds_of(kind: &str) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("this test needs /proc")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().contains(kind))
+        .count()
+}
+
+#[test]
+fn a_dropped_runtime_closes_its_poller_and_eventfd_whatever_outlives_it() {
+    let _serial = serial();
+    let (polls, eventfds) = (open_fds_of("[eventpoll]"), open_fds_of("[eventfd]"));
+    let rt = Runtime::new().unwrap();
+    assert_eq!(open_fds_of("[eventpoll]"), polls + 1);
+    let handle = rt.handle();
+    let (stream, join, waker) = rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let join = evloop::spawn(std::future::pending::<()>());
+        let waker = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+        (stream, join, waker)
+    });
+    drop(rt);
+    // A socket, a handle, a JoinHandle and a waker all outlive it.
+    assert_eq!(open_fds_of("[eventpoll]"), polls, "the poller closed");
+    assert_eq!(open_fds_of("[eventfd]"), eventfds, "the eventfd closed");
+    waker.wake();
+    handle.stop();
+    drop((stream, join, handle));
+}
+
+#[test]
+fn a_socket_used_outside_its_runtime_is_an_error_not_a_hang() {
+    let _serial = serial();
+    let report = util::bounded(Duration::from_secs(10), || {
+        let first = Runtime::new().unwrap();
+        let (stream, peer) = first.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (peer, _) = listener.accept().await.unwrap();
+            (stream, peer)
+        });
+        // The peer's end is closed, so a read would find EOF at once: with
+        // the readiness never reported to the running loop, it hung, and
+        // once the first runtime's budget was spent it spun.
+        drop(peer);
+        let second = Runtime::new().unwrap();
+        let mut buf = [0; 16];
+        let alive = second
+            .block_on(stream.read(&mut buf))
+            .unwrap_err()
+            .to_string();
+        let written = second.block_on(stream.write(b"x")).unwrap_err().to_string();
+        drop(first);
+        let dropped = second
+            .block_on(stream.read(&mut buf))
+            .unwrap_err()
+            .to_string();
+        // Made in the running runtime, the same calls work.
+        let works = second.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            drop(listener.accept().await.unwrap());
+            stream.read(&mut buf).await.unwrap()
+        });
+        (alive, written, dropped, works)
+    });
+    let (alive, written, dropped, works) = &report.value;
+    assert!(alive.contains("belongs to evloop runtime"), "{alive}");
+    assert!(alive.contains("not running"), "{alive}");
+    assert!(written.contains("belongs to evloop runtime"), "{written}");
+    assert!(dropped.contains("was dropped"), "{dropped}");
+    assert_eq!(*works, 0, "EOF in the runtime that made the socket");
+    report.assert_cpu_below(Duration::from_millis(500));
+}
+
+#[test]
+fn a_runtime_in_a_thread_local_drops_when_its_thread_exits() {
+    let _serial = serial();
+    thread_local! {
+        static RT: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let fds_before = open_fds();
+    let thread_drops = drops.clone();
+    std::thread::spawn(move || {
+        // Stored before the runtime first runs, so that this thread-local
+        // is torn down after evloop's own (thread-locals go in reverse
+        // order of first use): RT then drops with CURRENT gone, which
+        // aborted the process.
+        RT.with(|slot| *slot.borrow_mut() = Some(Runtime::new().unwrap()));
+        RT.with(|slot| {
+            let slot = slot.borrow();
+            let rt = slot.as_ref().unwrap();
+            let guard = Dropped(thread_drops);
+            let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+            drop(rt.spawn(async move {
+                let _guard = guard;
+                let _listener = listener;
+                std::future::pending::<()>().await
+            }));
+            rt.block_on(evloop::task::yield_now());
+        });
+    })
+    .join()
+    .unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "its task was dropped");
+    assert_eq!(open_fds(), fds_before, "its listener and poller closed");
+}
+
+#[test]
+fn a_panicking_task_destructor_still_lets_the_runtime_close_everything() {
+    let _serial = serial();
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("a task's destructor panicked");
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let fds_before = open_fds();
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    for n in 0..3 {
+        let guard = Dropped(drops.clone());
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            // The middle task panics while dropped.
+            let _bomb = (n == 1).then_some(PanicOnDrop);
+            std::future::pending::<()>().await
+        }));
+    }
+    rt.block_on(evloop::task::yield_now());
+    let payload = catch_unwind(AssertUnwindSafe(|| drop(rt))).unwrap_err();
+    assert_eq!(panic_message(payload), "a task's destructor panicked");
+    assert_eq!(drops.load(Ordering::SeqCst), 3, "every task was dropped");
+    assert_eq!(open_fds(), fds_before, "the poller and eventfd closed");
+    // The remote queue was closed: a late spawn is dropped and cancelled.
+    let late = Dropped(drops.clone());
+    let join = std::thread::spawn(move || {
+        handle.spawn(async move {
+            let _late = late;
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        4,
+        "the late future was dropped"
+    );
+    let report = util::bounded(Duration::from_secs(10), move || evloop::block_on(join));
+    assert!(report.value.unwrap_err().is_cancelled());
 }

@@ -27,7 +27,7 @@
 //! after our read sets readiness again at the next wait.
 
 use std::io;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use mio::event::Source;
@@ -41,10 +41,16 @@ use crate::runtime::scheduler::Core;
 /// A mio source registered with the reactor of the runtime that created it.
 ///
 /// Reads and writes take `&self`, as mio's do, so one task can read while
-/// another writes. The wrapper holds its runtime's core: sockets belong to
-/// one runtime and one thread (they are `!Send`).
+/// another writes. Sockets belong to one runtime and one thread (they are
+/// `!Send`): the readiness of a source is only ever reported to the
+/// reactor it was registered with, so a source polled while another
+/// runtime runs (or none) would wait for an event that never comes. Every
+/// poll checks that its runtime is the one running, and says so if not.
 pub(crate) struct IoSource<S: Source> {
-    core: Rc<Core>,
+    /// The runtime that registered the source. Weak: a socket kept after
+    /// its runtime was dropped must not keep that runtime's poller and
+    /// everything else of it alive.
+    core: Weak<Core>,
     key: usize,
     /// Always `Some` until `into_inner` takes it back out.
     source: Option<S>,
@@ -74,16 +80,39 @@ impl<S: Source> IoSource<S> {
         IoSource::register(core, source)
     }
 
-    fn register(core: Rc<Core>, mut source: S) -> io::Result<IoSource<S>> {
+    /// Registers `source` with `core`'s reactor. Constructors that make a
+    /// syscall with a lasting effect first (binding a Unix socket creates
+    /// its file) look up the runtime before it and come here.
+    pub(crate) fn register(core: Rc<Core>, mut source: S) -> io::Result<IoSource<S>> {
         let key = core
             .reactor
             .borrow_mut()
             .register(&mut source, Interest::READABLE | Interest::WRITABLE)?;
         Ok(IoSource {
-            core,
+            core: Rc::downgrade(&core),
             key,
             source: Some(source),
         })
+    }
+
+    /// The runtime of this source, if it is the one running on this thread;
+    /// otherwise an error that says what went wrong and what to do.
+    fn home(&self) -> io::Result<Rc<Core>> {
+        match self.core.upgrade() {
+            Some(core) if core.is_running() => Ok(core),
+            Some(core) => Err(io::Error::other(format!(
+                "this socket belongs to evloop runtime {}, which is not running: \
+                 a socket is registered with the runtime that created it and only \
+                 that runtime's loop sees its readiness. Use it inside that \
+                 runtime's `block_on`, or create a new socket in the running one",
+                core.id
+            ))),
+            None => Err(io::Error::other(
+                "the evloop runtime that created this socket was dropped: a socket \
+                 only works inside the runtime that created it. Create a new socket \
+                 in the running runtime",
+            )),
+        }
     }
 
     /// The mio source, for calls that need no readiness (options, addresses).
@@ -92,15 +121,23 @@ impl<S: Source> IoSource<S> {
     }
 
     /// Ready when the reactor has seen `direction`'s readiness (or a close or
-    /// error, which a syscall will report); otherwise keeps the waker.
-    pub(crate) fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<()> {
-        let ready = self
-            .core
+    /// error, which a syscall will report); otherwise keeps the waker. An
+    /// error if the source's runtime is not the one running.
+    pub(crate) fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        let core = match self.home() {
+            Ok(core) => core,
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        let ready = core
             .reactor
             .borrow_mut()
             .poll_ready(self.key, direction, cx);
         match ready {
-            Poll::Ready(_) if self.core.consume_budget() => Poll::Ready(()),
+            Poll::Ready(_) if core.consume_budget() => Poll::Ready(Ok(())),
             Poll::Ready(_) => {
                 // Ready, but this task has done its share of I/O for this
                 // turn: let the others (and the timers) have theirs.
@@ -108,7 +145,7 @@ impl<S: Source> IoSource<S> {
                 Poll::Pending
             }
             Poll::Pending => {
-                self.core.note_waiting_on(match direction {
+                core.note_waiting_on(match direction {
                     Direction::Read => WaitingOn::Readable(self.key),
                     Direction::Write => WaitingOn::Writable(self.key),
                 });
@@ -119,10 +156,9 @@ impl<S: Source> IoSource<S> {
 
     /// Forgets `direction`'s readiness: a syscall just found it stale.
     pub(crate) fn clear_ready(&self, direction: Direction) {
-        self.core
-            .reactor
-            .borrow_mut()
-            .clear_ready(self.key, direction);
+        if let Some(core) = self.core.upgrade() {
+            core.reactor.borrow_mut().clear_ready(self.key, direction);
+        }
     }
 
     /// Runs the non-blocking `op` once readiness allows, clearing the
@@ -134,9 +170,7 @@ impl<S: Source> IoSource<S> {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            if self.poll_ready(direction, cx).is_pending() {
-                return Poll::Pending;
-            }
+            std::task::ready!(self.poll_ready(direction, cx))?;
             match op(self.get_ref()) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_ready(direction),
                 // A signal interrupted the syscall: just try again.
@@ -148,18 +182,21 @@ impl<S: Source> IoSource<S> {
 
     /// [`poll_io`](IoSource::poll_io) for a stream read or write of `len`
     /// bytes: a short transfer also clears readiness (see the module docs).
+    /// `len` is what the kernel was offered in full; a caller that cannot
+    /// say (a `writev` of more slices than the kernel takes) passes `None`,
+    /// and only `WouldBlock` clears readiness.
     pub(crate) fn poll_stream_io(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
-        len: usize,
+        len: Option<usize>,
         op: impl FnMut(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let result = self.poll_io(direction, cx, op);
-        if let Poll::Ready(Ok(n)) = result {
+        if let (Poll::Ready(Ok(n)), Some(len)) = (&result, len) {
             // n == 0 on a read is end of file (or an empty buffer): keep the
             // readiness, so the next read reports it again at once.
-            if n > 0 && n < len {
+            if *n > 0 && *n < len {
                 self.clear_ready(direction);
             }
         }
@@ -169,11 +206,17 @@ impl<S: Source> IoSource<S> {
     /// Deregisters and returns the mio source (for `into_std`).
     pub(crate) fn into_inner(mut self) -> io::Result<S> {
         let mut source = self.source.take().expect("IoSource holds its source");
-        self.core
-            .reactor
-            .borrow_mut()
-            .deregister(self.key, &mut source)?;
+        self.deregister(&mut source)?;
         Ok(source)
+    }
+
+    /// Takes the source off its reactor, if that runtime still exists (a
+    /// dropped runtime's poller is closed, and forgot it with it).
+    fn deregister(&self, source: &mut S) -> io::Result<()> {
+        match self.core.upgrade() {
+            Some(core) => core.reactor.borrow_mut().deregister(self.key, source),
+            None => Ok(()),
+        }
     }
 }
 
@@ -187,11 +230,7 @@ impl<S: Source> Drop for IoSource<S> {
     fn drop(&mut self) {
         if let Some(mut source) = self.source.take() {
             // A failure means the fd is already gone; nothing is left to undo.
-            let _ = self
-                .core
-                .reactor
-                .borrow_mut()
-                .deregister(self.key, &mut source);
+            let _ = self.deregister(&mut source);
         }
     }
 }

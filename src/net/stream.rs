@@ -25,6 +25,18 @@ pub(crate) const SMALL_READ: usize = 1024;
 /// Size of a stream's read-ahead buffer, allocated on its first small read.
 pub(crate) const READ_AHEAD: usize = 4096;
 
+/// The most buffers one `writev` takes (`IOV_MAX`: 1024 on Linux, the
+/// BSDs and macOS); std passes at most this many and ignores the rest.
+const IOV_MAX: usize = 1024;
+
+/// The bytes a `writev` of `bufs` offers the kernel, if it offers them all:
+/// only then does a short write prove the send buffer full. With more than
+/// [`IOV_MAX`] slices the rest were never offered, so a short count proves
+/// nothing (`None`), and only `WouldBlock` may clear the readiness.
+pub(crate) fn offered_in_full(bufs: &[std::io::IoSlice<'_>]) -> Option<usize> {
+    (bufs.len() <= IOV_MAX).then(|| bufs.iter().map(|b| b.len()).sum())
+}
+
 /// Refuses to hand a socket back to std while read-ahead bytes wait.
 pub(crate) fn check_nothing_read_ahead(ahead: &ReadAhead) -> io::Result<()> {
     match ahead.len() {
@@ -96,12 +108,12 @@ macro_rules! stream_api {
                 if self.ahead.borrow().len() > 0 {
                     return Poll::Ready(Ok(()));
                 }
-                self.io.poll_ready(Direction::Read, cx).map(Ok)
+                self.io.poll_ready(Direction::Read, cx)
             }
 
             /// Ready when the socket may be writable.
             pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.io.poll_ready(Direction::Write, cx).map(Ok)
+                self.io.poll_ready(Direction::Write, cx)
             }
 
             /// Waits until the socket may be readable.
@@ -126,12 +138,12 @@ macro_rules! stream_api {
                     let len = buf.len();
                     return self
                         .io
-                        .poll_stream_io(Direction::Read, cx, len, |s| (&*s).read(buf));
+                        .poll_stream_io(Direction::Read, cx, Some(len), |s| (&*s).read(buf));
                 }
                 let io = &self.io;
                 ahead.fill_and_take(buf, |space| {
                     let len = space.len();
-                    io.poll_stream_io(Direction::Read, cx, len, |s| (&*s).read(space))
+                    io.poll_stream_io(Direction::Read, cx, Some(len), |s| (&*s).read(space))
                 })
             }
 
@@ -139,7 +151,7 @@ macro_rules! stream_api {
             /// many bytes the kernel took.
             pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
                 self.io
-                    .poll_stream_io(Direction::Write, cx, buf.len(), |s| (&*s).write(buf))
+                    .poll_stream_io(Direction::Write, cx, Some(buf.len()), |s| (&*s).write(buf))
             }
 
             /// Writes from several buffers with one syscall (`writev`).
@@ -148,7 +160,7 @@ macro_rules! stream_api {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                let len = bufs.iter().map(|b| b.len()).sum();
+                let len = crate::net::stream::offered_in_full(bufs);
                 self.io.poll_stream_io(Direction::Write, cx, len, |s| {
                     (&*s).write_vectored(bufs)
                 })

@@ -15,6 +15,7 @@ use super::addr::{resolve, try_each, ToSocketAddrs};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
+use crate::runtime::context;
 use crate::runtime::reactor::Direction;
 
 /// The listen backlog: how many finished handshakes the kernel queues
@@ -432,10 +433,12 @@ impl TcpSocket {
     ///
     /// Outside a runtime.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
+        // The runtime first: no port listens for a moment before a panic.
+        let core = context::expect_current("TcpSocket::listen");
         self.socket.listen(backlog.min(i32::MAX as u32) as i32)?;
         let std: std::net::TcpListener = self.socket.into();
         Ok(TcpListener {
-            io: IoSource::new(mio::net::TcpListener::from_std(std), "TcpSocket::listen")?,
+            io: IoSource::register(core, mio::net::TcpListener::from_std(std))?,
         })
     }
 
@@ -446,6 +449,8 @@ impl TcpSocket {
     ///
     /// Outside a runtime.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        // The runtime first: no handshake for a stream a panic then drops.
+        drop(context::expect_current("TcpSocket::connect"));
         match self.socket.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {}
@@ -463,9 +468,7 @@ impl TcpStream {
     /// Ready when a connect in progress has finished, either way.
     fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            if self.io.poll_ready(Direction::Write, cx).is_pending() {
-                return Poll::Pending;
-            }
+            std::task::ready!(self.io.poll_ready(Direction::Write, cx))?;
             if let Some(e) = self.io.get_ref().take_error()? {
                 return Poll::Ready(Err(e));
             }

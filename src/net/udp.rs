@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use super::addr::{resolve, try_each, ToSocketAddrs};
 use crate::io::IoSource;
+use crate::runtime::context;
 use crate::runtime::reactor::Direction;
 
 /// A UDP socket: datagrams, to one connected peer or to any address.
@@ -42,11 +43,15 @@ impl UdpSocket {
     /// Outside a runtime.
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         let addrs = resolve(&addr).await?;
-        try_each(addrs, |addr| async move {
-            let socket = mio::net::UdpSocket::bind(addr)?;
-            Ok(UdpSocket {
-                io: IoSource::new(socket, "UdpSocket::bind")?,
-            })
+        let core = context::expect_current("UdpSocket::bind");
+        try_each(addrs, |addr| {
+            let core = core.clone();
+            async move {
+                let socket = mio::net::UdpSocket::bind(addr)?;
+                Ok(UdpSocket {
+                    io: IoSource::register(core, socket)?,
+                })
+            }
         })
         .await
     }

@@ -17,6 +17,7 @@ use futures_core::Stream;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
+use crate::runtime::context;
 use crate::runtime::reactor::Direction;
 
 /// A Unix socket waiting for connections.
@@ -54,9 +55,12 @@ impl UnixListener {
     ///
     /// Outside a runtime.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        // The runtime first: binding creates the socket file, which a panic
+        // after it would leave behind.
+        let core = context::expect_current("UnixListener::bind");
         let listener = mio::net::UnixListener::bind(path)?;
         Ok(UnixListener {
-            io: IoSource::new(listener, "UnixListener::bind")?,
+            io: IoSource::register(core, listener)?,
         })
     }
 
@@ -144,6 +148,9 @@ impl UnixStream {
     ///
     /// Outside a runtime.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        // The runtime first, so that no listener sees a connection a panic
+        // then drops.
+        drop(context::expect_current("UnixStream::connect"));
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
         // A local connect usually completes at once; if the listener's
         // backlog is full it completes when the socket turns writable.
@@ -259,7 +266,12 @@ impl UnixDatagram {
     ///
     /// Outside a runtime.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+        // The runtime first: binding creates the socket file.
+        let core = context::expect_current("UnixDatagram::bind");
+        let socket = mio::net::UnixDatagram::bind(path)?;
+        Ok(UnixDatagram {
+            io: IoSource::register(core, socket)?,
+        })
     }
 
     /// A socket with no name (it can still send to named sockets).

@@ -44,6 +44,8 @@ pub(crate) fn expect_current(what: &str) -> Rc<Core> {
 /// Marks this thread as running `core` until the guard drops.
 #[must_use]
 pub(crate) struct EnterGuard {
+    /// The runtime entered; its running count goes down on drop.
+    core: Rc<Core>,
     /// What was current before; restored on drop.
     previous: Option<Rc<Core>>,
 }
@@ -65,9 +67,18 @@ pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
 
 /// Enters `core` even if another runtime is current (used to drop a
 /// runtime's tasks inside its own context, wherever the drop happens).
+///
+/// While the thread is being torn down (a `Runtime` kept in a
+/// `thread_local!` drops after `CURRENT` is gone), there is no context to
+/// enter: the runtime still counts as running for its own sockets, but
+/// free functions such as `spawn` find no runtime.
 pub(crate) fn enter_unchecked(core: Rc<Core>) -> EnterGuard {
-    let previous = CURRENT.with(|current| current.borrow_mut().replace(core));
-    EnterGuard { previous }
+    core.enter();
+    let previous = CURRENT
+        .try_with(|current| current.borrow_mut().replace(core.clone()))
+        .ok()
+        .flatten();
+    EnterGuard { core, previous }
 }
 
 impl Drop for EnterGuard {
@@ -78,5 +89,6 @@ impl Drop for EnterGuard {
             .try_with(|current| std::mem::replace(&mut *current.borrow_mut(), previous))
             .ok()
             .flatten();
+        self.core.leave();
     }
 }

@@ -98,6 +98,7 @@ impl Runtime {
         let (reactor, mio_waker) = reactor::Reactor::new()?;
         let shared = Arc::new(Shared::new(mio_waker));
         let id = NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed);
+        waker::register_runtime(id, &shared);
         let core = Rc::new(Core::new(id, config, reactor, shared));
         Ok(Runtime { core })
     }
@@ -248,6 +249,7 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         // Drop every task inside this runtime's context, so that its sockets
         // deregister from this reactor and its destructors may still spawn.
+        waker::unregister_runtime(self.core.id);
         let _enter = context::enter_unchecked(self.core.clone());
         self.core.shutdown();
     }

@@ -19,7 +19,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::panic::Location;
+use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -107,6 +107,10 @@ pub(crate) struct Core {
     pub(crate) id: u64,
     /// The builder's settings.
     pub(crate) config: Config,
+    /// How many context guards have entered this runtime and not left it
+    /// (see `context::enter_unchecked`): above 0 while its loop runs or
+    /// while it drops its tasks. Its sockets work only then.
+    entered: Cell<u32>,
     /// Every live task.
     tasks: RefCell<Slab<Task>>,
     /// Beside each slab slot, one word: the occupant's generation shifted
@@ -186,6 +190,7 @@ impl Core {
         let timers = TimerWheel::new(clock.now());
         Core {
             id,
+            entered: Cell::new(0),
             tasks: RefCell::new(Slab::new()),
             tags: RefCell::new(Vec::new()),
             run_queue: RefCell::new(VecDeque::new()),
@@ -212,6 +217,23 @@ impl Core {
             unhandled_panic: RefCell::new(None),
             config,
         }
+    }
+
+    /// Counts a context guard entering this runtime.
+    pub(crate) fn enter(&self) {
+        self.entered.set(self.entered.get() + 1);
+    }
+
+    /// Counts a context guard leaving this runtime.
+    pub(crate) fn leave(&self) {
+        self.entered.set(self.entered.get() - 1);
+    }
+
+    /// True while this runtime's loop runs on this thread (or it drops
+    /// its tasks): the only time its reactor is polled, and so the only
+    /// time its sockets may wait for readiness.
+    pub(crate) fn is_running(&self) -> bool {
+        self.entered.get() > 0
     }
 
     /// Spawns a future onto this runtime from the loop's own thread.
@@ -725,6 +747,9 @@ impl Core {
             for id in remote.aborts.drain(..) {
                 self.abort(id);
             }
+            for key in remote.cancels.drain(..) {
+                self.timers.borrow_mut().cancel(key);
+            }
             for (future, header) in remote.spawns.drain(..) {
                 self.insert(future, header);
             }
@@ -753,11 +778,24 @@ impl Core {
         self.unhandled_panic.borrow_mut().take()
     }
 
-    /// Drops every task (inside this runtime's context) and closes the remote
-    /// queue. Loops because a task's destructor may spawn or wake others.
+    /// Drops every task (inside this runtime's context), cancels the queued
+    /// blocking jobs and closes the remote queue and its `mio::Waker`.
+    /// Loops because a task's destructor may spawn or wake others.
+    ///
+    /// A destructor that panics must not cut this short: the other tasks
+    /// would leak, and a `Handle::spawn` from another thread would queue
+    /// into a runtime that is gone and never resolve. So each drop is
+    /// caught, everything is closed, and then the first panic is resumed.
     pub(crate) fn shutdown(&self) {
+        let mut first_panic = None;
+        let mut guarded = |drop_it: &mut dyn FnMut()| {
+            if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(drop_it)) {
+                first_panic.get_or_insert(payload);
+            }
+        };
         // Wakers of fired timers, dropped outside the borrow.
-        drop(std::mem::take(&mut *self.fired.borrow_mut()));
+        let mut fired = Some(std::mem::take(&mut *self.fired.borrow_mut()));
+        guarded(&mut || drop(fired.take()));
         loop {
             let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
             self.tags.borrow_mut().clear();
@@ -766,13 +804,19 @@ impl Core {
                 break;
             }
             // Dropped outside the borrow: a destructor may touch the runtime.
-            drop(tasks);
+            for (_, task) in tasks {
+                let mut task = Some(task);
+                guarded(&mut || drop(task.take()));
+            }
         }
         // Queued blocking jobs are cancelled; running ones finish alone.
-        self.blocking.shutdown();
-        let leftovers = self.shared.close();
-        drop(leftovers);
-        self.remote_buffer.borrow_mut().spawns.clear();
+        guarded(&mut || self.blocking.shutdown());
+        let mut leftovers = Some(self.shared.close());
+        guarded(&mut || drop(leftovers.take()));
+        guarded(&mut || self.remote_buffer.borrow_mut().spawns.clear());
+        if let Some(payload) = first_panic {
+            std::panic::resume_unwind(payload);
+        }
     }
 
     /// A snapshot of the counters.

@@ -20,12 +20,13 @@
 //! loop polls the task later, from the top of its own stack.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use futures_task::ArcWake;
 
 use super::context;
 use super::scheduler::{Core, RemoteFuture, TaskId};
+use crate::time::wheel::TimerKey;
 
 /// The `Send + Sync` half of a task: what its waker needs to find it again.
 pub(crate) struct Header {
@@ -128,8 +129,6 @@ pub(crate) struct Shared {
     notified: AtomicBool,
     /// Set by `Handle::stop`; `run_forever` returns when it sees it.
     stop: AtomicBool,
-    /// Interrupts the loop's wait on mio (an eventfd on Linux).
-    waker: mio::Waker,
     /// Blocking-pool jobs started from this runtime and not yet finished.
     /// While any runs, a paused clock must not jump to the next timer: the
     /// job's result is progress the clock cannot see. Pool threads decrement
@@ -146,17 +145,25 @@ pub(crate) struct RemoteQueue {
     pub(crate) aborts: Vec<TaskId>,
     /// `Send` futures spawned through a `Handle` from other threads.
     pub(crate) spawns: Vec<(RemoteFuture, Arc<Header>)>,
-    /// The runtime is gone: pushes are refused, so nothing accumulates.
-    closed: bool,
+    /// Timers of this runtime that a `Sleep` left behind when it moved to
+    /// another runtime or was dropped away from this one.
+    pub(crate) cancels: Vec<TimerKey>,
+    /// Interrupts the loop's wait on mio (an eventfd on Linux). Taken when
+    /// the runtime drops, which closes it, however many wakers and handles
+    /// outlive the runtime; from then on pushes are refused, so nothing
+    /// accumulates. Only the shared queue's copy has one.
+    waker: Option<mio::Waker>,
 }
 
 impl Shared {
     pub(crate) fn new(waker: mio::Waker) -> Shared {
         Shared {
-            remote: Mutex::new(RemoteQueue::default()),
+            remote: Mutex::new(RemoteQueue {
+                waker: Some(waker),
+                ..RemoteQueue::default()
+            }),
             notified: AtomicBool::new(false),
             stop: AtomicBool::new(false),
-            waker,
             blocking_jobs: AtomicUsize::new(0),
         }
     }
@@ -175,7 +182,7 @@ impl Shared {
     /// the shared counter does not know which clock the loop runs.
     pub(crate) fn blocking_job_finished(&self) {
         if self.blocking_jobs.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let _ = self.waker.wake();
+            self.interrupt();
         }
     }
 
@@ -190,28 +197,43 @@ impl Shared {
         self.remote.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Adds to the remote queue with `push` and interrupts the loop's wait,
+    /// once per drain. False (and `push` not called) if the runtime is gone.
+    fn push(&self, push: impl FnOnce(&mut RemoteQueue)) -> bool {
+        let mut queue = self.lock();
+        if queue.waker.is_none() {
+            return false;
+        }
+        push(&mut queue);
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            if let Some(waker) = &queue.waker {
+                // Under the lock, so the eventfd cannot close meanwhile.
+                let _ = waker.wake();
+            }
+        }
+        true
+    }
+
+    /// Interrupts the loop's wait, if the runtime still exists.
+    fn interrupt(&self) {
+        if let Some(waker) = &self.lock().waker {
+            let _ = waker.wake();
+        }
+    }
+
     /// Queues a wake from a thread that is not running the loop.
     fn wake_remote(&self, id: TaskId) {
-        {
-            let mut queue = self.lock();
-            if queue.closed {
-                return;
-            }
-            queue.wakes.push(id);
-        }
-        self.notify();
+        self.push(|queue| queue.wakes.push(id));
     }
 
     /// Queues the cancellation of a task, from another thread.
     fn abort_remote(&self, id: TaskId) {
-        {
-            let mut queue = self.lock();
-            if queue.closed {
-                return;
-            }
-            queue.aborts.push(id);
-        }
-        self.notify();
+        self.push(|queue| queue.aborts.push(id));
+    }
+
+    /// Queues the cancellation of a timer, from outside the loop.
+    pub(crate) fn cancel_timer_remote(&self, key: TimerKey) {
+        self.push(|queue| queue.cancels.push(key));
     }
 
     /// Queues a spawned future for the loop. Gives the future back if the
@@ -221,24 +243,9 @@ impl Shared {
         future: RemoteFuture,
         header: Arc<Header>,
     ) -> Result<(), RemoteFuture> {
-        {
-            let mut queue = self.lock();
-            if queue.closed {
-                return Err(future);
-            }
-            queue.spawns.push((future, header));
-        }
-        self.notify();
-        Ok(())
-    }
-
-    /// Interrupts the loop's wait, once per drain.
-    fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            // Failing to write the eventfd means the fd is gone with the
-            // runtime; there is nobody left to wake.
-            let _ = self.waker.wake();
-        }
+        let mut future = Some(future);
+        self.push(|queue| queue.spawns.extend(future.take().map(|f| (f, header))));
+        future.map_or(Ok(()), Err)
     }
 
     /// Swaps the remote queue with `into` (an empty queue whose buffers the
@@ -254,19 +261,20 @@ impl Shared {
         std::mem::swap(&mut queue.wakes, &mut into.wakes);
         std::mem::swap(&mut queue.aborts, &mut into.aborts);
         std::mem::swap(&mut queue.spawns, &mut into.spawns);
+        std::mem::swap(&mut queue.cancels, &mut into.cancels);
         true
     }
 
-    /// Refuses further pushes and returns what is still queued, to be dropped
-    /// by the caller outside the lock.
+    /// Refuses further pushes, closes the `mio::Waker` and returns what is
+    /// still queued, to be dropped by the caller outside the lock.
     pub(crate) fn close(&self) -> RemoteQueue {
         let mut queue = self.lock();
-        queue.closed = true;
         RemoteQueue {
             wakes: std::mem::take(&mut queue.wakes),
             aborts: std::mem::take(&mut queue.aborts),
             spawns: std::mem::take(&mut queue.spawns),
-            closed: true,
+            cancels: Vec::new(),
+            waker: queue.waker.take(),
         }
     }
 
@@ -274,11 +282,39 @@ impl Shared {
     pub(crate) fn request_stop(&self) {
         self.stop.store(true, Ordering::Release);
         self.notified.store(true, Ordering::Release);
-        let _ = self.waker.wake();
+        self.interrupt();
     }
 
     /// Consumes a pending stop request.
     pub(crate) fn take_stop(&self) -> bool {
         self.stop.swap(false, Ordering::AcqRel)
     }
+}
+
+/// The live runtimes' shared parts by id, for the rare code that must reach
+/// a runtime it is not running in: a `Sleep` is `Send`, so it can move to
+/// another runtime (or thread) and leave its timer behind, and it carries
+/// only its runtime's id, to stay small. Written when a runtime is made and
+/// dropped; read only on those rare paths.
+static RUNTIMES: Mutex<Vec<(u64, Weak<Shared>)>> = Mutex::new(Vec::new());
+
+fn runtimes() -> MutexGuard<'static, Vec<(u64, Weak<Shared>)>> {
+    RUNTIMES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Lists a new runtime's shared part under its id.
+pub(crate) fn register_runtime(id: u64, shared: &Arc<Shared>) {
+    runtimes().push((id, Arc::downgrade(shared)));
+}
+
+/// Takes a dropped runtime off the list.
+pub(crate) fn unregister_runtime(id: u64) {
+    runtimes().retain(|(listed, _)| *listed != id);
+}
+
+/// The shared part of runtime `id`, if it is still alive.
+pub(crate) fn shared_of(id: u64) -> Option<Arc<Shared>> {
+    let list = runtimes();
+    let (_, shared) = list.iter().find(|(listed, _)| *listed == id)?;
+    shared.upgrade()
 }
