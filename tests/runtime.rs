@@ -238,7 +238,7 @@ fn a_stale_block_on_waker_does_not_poll_the_next_block_on_early() {
         // Runs once the next block_on parked on its gate.
         evloop::task::yield_now().await;
         stale.wake(); // must not count as a wake of the new block_on
-        // A later tick (a yield may run again within this one).
+                      // A later tick (a yield may run again within this one).
         evloop::time::sleep(Duration::from_millis(1)).await;
         opener.open();
     });

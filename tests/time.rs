@@ -474,3 +474,83 @@ fn misuse_panics_with_advice() {
     let message = panic_message(catch_unwind(|| time::interval(Duration::ZERO)).unwrap_err());
     assert!(message.contains("greater than zero"), "{message}");
 }
+
+#[test]
+fn advance_by_duration_max_saturates_and_fires_every_timer() {
+    let report = util::bounded(Duration::from_secs(10), || {
+        let rt = evloop::Runtime::builder()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let start = Instant::now();
+            let hour = evloop::spawn(time::sleep(Duration::from_secs(3600)));
+            let decade = evloop::spawn(time::sleep(Duration::from_secs(86_400 * 3650)));
+            yield_now().await;
+            time::advance(Duration::MAX).await; // panicked: Instant overflow
+            yield_now().await;
+            assert!(hour.is_finished() && decade.is_finished());
+            let jumped = start.elapsed();
+            assert!(
+                jumped >= Duration::from_secs(86_400 * 365 * 29),
+                "{jumped:?}"
+            );
+            // Again from there, and timers still work afterwards.
+            time::advance(Duration::MAX).await;
+            let before = Instant::now();
+            time::sleep(Duration::from_millis(5)).await;
+            assert_eq!(before.elapsed(), Duration::from_millis(5));
+            let mut every = time::interval(Duration::from_secs(1));
+            every.tick().await;
+            every.tick().await;
+            assert_eq!(before.elapsed(), Duration::from_millis(1005));
+        });
+    });
+    assert!(report.wall < Duration::from_secs(5));
+}
+
+/// Polls `sleep` once inside `rt` (it registers its timer there).
+fn poll_in(rt: &evloop::Runtime, sleep: &mut time::Sleep) {
+    rt.block_on(async {
+        let once = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *sleep).poll(cx)));
+        assert!(once.await.is_pending());
+    });
+}
+
+#[test]
+fn a_sleep_that_moves_or_drops_away_from_its_runtime_takes_its_timer_along() {
+    let a = evloop::Runtime::builder()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let b = evloop::Runtime::builder()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let mut nap = time::sleep(Duration::from_secs(3600));
+    poll_in(&a, &mut nap);
+    assert_eq!(a.metrics().pending_timers, 1);
+    // Moved to b: its timer is there now, and a's is cancelled at a's next
+    // tick, instead of holding a waker for the hour.
+    poll_in(&b, &mut nap);
+    assert_eq!(b.metrics().pending_timers, 1);
+    a.block_on(yield_now());
+    assert_eq!(a.metrics().pending_timers, 0, "a's timer was left behind");
+    // Dropped where no runtime runs, then on another thread.
+    drop(nap);
+    b.block_on(yield_now());
+    assert_eq!(b.metrics().pending_timers, 0);
+    let mut nap = time::sleep(Duration::from_secs(3600));
+    poll_in(&b, &mut nap);
+    std::thread::spawn(move || drop(nap)).join().unwrap();
+    b.block_on(yield_now());
+    assert_eq!(b.metrics().pending_timers, 0);
+    // Reset from afar, the same.
+    let mut nap = time::sleep(Duration::from_secs(3600));
+    poll_in(&b, &mut nap);
+    nap.reset(Instant::now() + Duration::from_secs(7200));
+    b.block_on(yield_now());
+    assert_eq!(b.metrics().pending_timers, 0);
+    poll_in(&b, &mut nap);
+    assert_eq!(b.metrics().pending_timers, 1, "registered anew when polled");
+}

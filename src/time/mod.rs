@@ -91,7 +91,9 @@ pub fn resume() {
 }
 
 /// Moves the paused clock forward by `duration`, fires the timers that fell
-/// due, and yields once so that their tasks can run.
+/// due, and yields once so that their tasks can run. A `duration` too long
+/// to represent (`Duration::MAX`) moves the clock about 30 years, as
+/// [`sleep`] does, instead of overflowing.
 ///
 /// # Panics
 ///
@@ -121,8 +123,10 @@ pub async fn advance(duration: Duration) {
             "evloop::time::advance needs a paused clock: call evloop::time::pause() first, \
              or build the runtime with Builder::start_paused(true)"
         );
-        let to = core.clock.now() + duration;
-        core.clock.advance_to(to);
+        // Saturating, as `sleep` and `timeout` are: `Duration::MAX` moves
+        // the clock about 30 years, past every timer, instead of panicking.
+        let to = Instant::from_std(core.clock.now()).saturating_add(duration);
+        core.clock.advance_to(to.into_std());
         core.fire_timers(usize::MAX);
     }
     crate::task::yield_now().await;

@@ -113,20 +113,41 @@ impl Sleep {
                     .reset(registration.key, deadline.into_std())
             });
             // Fired already, or not reachable from here: register anew on
-            // the next poll (a stale timer only causes a spurious wake).
-            self.registration = moved.flatten().map(|key| Registration {
-                key,
-                ..registration
-            });
+            // the next poll.
+            match moved {
+                Some(key) => {
+                    self.registration = key.map(|key| Registration {
+                        key,
+                        ..registration
+                    })
+                }
+                None => registration.cancel_from_afar(),
+            }
         }
     }
 
-    /// Cancels the timer, if `core` is the runtime that holds it.
+    /// Cancels the timer, in `core` if that is the runtime that holds it,
+    /// else from afar.
     fn cancel_in(&mut self, core: &Core) {
         if let Some(registration) = self.registration.take() {
             if registration.runtime_id == core.id {
                 core.timers.borrow_mut().cancel(registration.key);
+            } else {
+                registration.cancel_from_afar();
             }
+        }
+    }
+}
+
+impl Registration {
+    /// Cancels this timer from outside its runtime's loop: the `Sleep`
+    /// moved to another runtime, or is dropped where its own does not run.
+    /// Its runtime cancels it at its next tick; left in place, the timer
+    /// would keep a waker (and a wake-up) until its deadline, an hour
+    /// later perhaps. Nothing to do if that runtime is gone.
+    fn cancel_from_afar(self) {
+        if let Some(shared) = crate::runtime::waker::shared_of(self.runtime_id) {
+            shared.cancel_timer_remote(self.key);
         }
     }
 }
@@ -157,7 +178,12 @@ impl Future for Sleep {
         let mut timers = core.timers.borrow_mut();
         let kept = match self.registration {
             Some(reg) if reg.runtime_id == core.id => timers.set_target(reg.key, own, cx.waker()),
-            _ => false,
+            Some(elsewhere) => {
+                // Moved here from another runtime: that one's timer goes.
+                elsewhere.cancel_from_afar();
+                false
+            }
+            None => false,
         };
         if !kept {
             let key = timers.insert(deadline, Target::for_poll(own, cx.waker()));
@@ -174,8 +200,11 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if self.registration.is_some() {
-            context::with_current(|core| self.cancel_in(core));
+        if let Some(registration) = self.registration {
+            if context::with_current(|core| self.cancel_in(core)).is_none() {
+                // No runtime runs here (after its `block_on`, another thread).
+                registration.cancel_from_afar();
+            }
         }
     }
 }
