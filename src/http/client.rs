@@ -28,9 +28,11 @@ const REDIRECT_DRAIN_LIMIT: u64 = 64 * 1024;
 
 /// An HTTP/1.1 client with a keep-alive connection pool.
 ///
-/// Cloning is cheap and clones share the pool. A `Client` belongs to the
-/// thread of the runtime it is used on (its connections are that runtime's
-/// sockets), so it is not `Send`.
+/// Cloning is cheap and clones share the pool. A `Client` stays on one
+/// thread, so it is not `Send`; it may be used in one runtime after another
+/// there (or in two alternately): each pooled connection remembers the
+/// runtime whose reactor its socket is registered with, and is reused only
+/// in that runtime (others close it).
 ///
 /// # Examples
 ///
@@ -64,7 +66,8 @@ pub struct Client {
 /// What every clone of a client shares.
 pub(crate) struct ClientInner {
     pub(crate) config: Config,
-    pub(crate) pool: Pool,
+    /// Shared with the responses whose connections may go back to it.
+    pub(crate) pool: Rc<Pool>,
     connector: Connector,
 }
 
@@ -321,7 +324,7 @@ impl Client {
             request.url.clone(),
             conn,
             decoder,
-            reusable.then(|| (Rc::clone(&self.inner), key)),
+            reusable.then(|| (Rc::clone(&self.inner.pool), key)),
             deadline,
             self.inner.config.max_response_body,
         ))
@@ -567,7 +570,9 @@ impl ClientBuilder {
     }
 
     /// How long an idle connection stays in the pool (default 30 s; `None`:
-    /// for ever).
+    /// for ever). An expired connection is closed at its expiry, by a small
+    /// task the pool runs on the current runtime while it holds idle
+    /// connections, even if its host is never asked for again.
     pub fn pool_idle_timeout(mut self, limit: impl Into<Option<Duration>>) -> ClientBuilder {
         self.config.pool_idle_timeout = limit.into();
         self
@@ -631,7 +636,10 @@ impl ClientBuilder {
         if let Some(scripted) = self.connector {
             connector = scripted;
         }
-        let pool = Pool::new(config.pool_idle_timeout, config.pool_max_idle_per_host);
+        let pool = Rc::new(Pool::new(
+            config.pool_idle_timeout,
+            config.pool_max_idle_per_host,
+        ));
         Ok(Client {
             inner: Rc::new(ClientInner {
                 config,

@@ -59,6 +59,10 @@ pub(crate) struct Conn<S> {
     requests: u64,
     /// How much the next read asks for: doubles while reads fill it.
     read_size: usize,
+    /// The runtime this connection was opened in (`None` outside one). Its
+    /// socket is registered with that runtime's reactor, so no other
+    /// runtime may reuse it.
+    runtime: Option<u64>,
 }
 
 impl<S: Io> Conn<S> {
@@ -82,7 +86,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             received: 0,
             requests: 0,
             read_size: READ_SIZE,
+            runtime: current_runtime(),
         }
+    }
+
+    /// The runtime this connection was opened in.
+    pub(crate) fn runtime(&self) -> Option<u64> {
+        self.runtime
     }
 
     /// How many requests were written on this connection before.
@@ -204,6 +214,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             }
         }
     }
+}
+
+/// The id of the runtime running on this thread, if any.
+pub(crate) fn current_runtime() -> Option<u64> {
+    crate::runtime::context::with_current(|core| core.id)
 }
 
 /// Writes all of `bytes`; a write of zero bytes is an error, not a loop.
