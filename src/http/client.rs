@@ -240,12 +240,13 @@ impl Client {
             } else {
                 self.inner.pool.checkout(&key)
             };
-            // A request we may not repeat should not cross a close on the
-            // wire: check that the server has not closed the connection.
-            if !is_idempotent(&request.method) {
-                while pooled.as_mut().is_some_and(Conn::is_closed) {
-                    pooled = self.inner.pool.checkout(&key);
-                }
+            // Whatever the method, a pooled connection with bytes waiting
+            // (a body the last response's framing said it had not, such as
+            // after a HEAD or 204) or a close is not reused: those bytes
+            // would be read as this request's response. This also keeps a
+            // request we may not repeat from crossing a close on the wire.
+            while pooled.as_mut().is_some_and(Conn::is_closed) {
+                pooled = self.inner.pool.checkout(&key);
             }
             let mut conn = match pooled {
                 Some(conn) => conn,

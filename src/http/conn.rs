@@ -66,9 +66,12 @@ pub(crate) struct Conn<S> {
 }
 
 impl<S: Io> Conn<S> {
-    /// Whether the server has closed this idle connection (or sent bytes
-    /// nobody asked for). Costs a syscall (a peek, for a socket), so the
-    /// client asks only before a request it could not safely retry.
+    /// Whether this idle connection is unfit for another request: the
+    /// server closed it, or sent bytes nobody asked for (a body after a
+    /// HEAD, 204 or 304 response that has none, or an unasked 408). Either
+    /// way the next response would not be the first thing read from it.
+    /// Costs one non-blocking syscall (a peek, for a socket); the client
+    /// asks before every reuse.
     pub(crate) fn is_closed(&mut self) -> bool {
         // Bytes already buffered are an answer nobody asked for.
         self.has_buffered() || self.io.is_stale()
@@ -276,7 +279,19 @@ pub(crate) mod tests {
         }
     }
 
-    impl Io for MockStream {}
+    impl Io for MockStream {
+        /// Looks at the script without consuming it: EOF next (or the end
+        /// of a script that does not stall) is a close. Scripted bytes are
+        /// taken as the answer to the next request: a script cannot say
+        /// whether they came before it was asked.
+        fn is_stale(&mut self) -> bool {
+            match self.reads.borrow().front() {
+                None => !self.stall.get(),
+                Some(Some(piece)) => piece.is_empty(),
+                Some(None) => false,
+            }
+        }
+    }
 
     impl AsyncRead for MockStream {
         fn poll_read(

@@ -222,6 +222,23 @@ fn head_and_204_ignore_a_lying_content_length() {
 }
 
 #[test]
+fn a_body_that_came_with_a_bodiless_response_is_not_pooled() {
+    // The HEAD's "body" arrived in the same read as its head: already
+    // buffered at checkin, so the connection is not pooled at all.
+    let script = Script::new(&[
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        let head = client.head("http://h/").send().await.unwrap();
+        assert!(head.bytes().await.unwrap().is_empty());
+        assert_eq!(get_text(&client, "http://h/").await, "fresh");
+    });
+    assert_eq!(script.connects(), 2);
+}
+
+#[test]
 fn interim_100_continue_is_skipped() {
     let script = Script::new(&[b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"]);
     let client = script.client(Client::builder());
