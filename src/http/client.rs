@@ -393,6 +393,13 @@ pub(crate) fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bo
     if says(request_headers, "close") || says(&head.headers, "close") {
         return false;
     }
+    // Transfer-Encoding in HTTP/1.0 is faulty framing: the connection
+    // closes after the message, keep-alive or not (RFC 9112, 6.1).
+    if head.version == http::Version::HTTP_10
+        && head.headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return false;
+    }
     // HTTP/1.0 closes unless the server says keep-alive.
     head.version != http::Version::HTTP_10 || says(&head.headers, "keep-alive")
 }

@@ -303,6 +303,20 @@ fn read_until_close_body_is_not_pooled() {
 }
 
 #[test]
+fn http_1_0_with_transfer_encoding_is_not_pooled() {
+    let script = Script::new(&[
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        assert_eq!(get_text(&client, "http://h/").await, "one");
+        assert_eq!(get_text(&client, "http://h/").await, "second");
+    });
+    assert_eq!(script.connects(), 2);
+}
+
+#[test]
 fn connection_close_and_early_drop_are_not_pooled() {
     let script = Script::new(&[
         b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
