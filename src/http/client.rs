@@ -14,7 +14,7 @@ use super::connect::{default_connector, BoxIo, Connector};
 use super::error::{Error, Kind, TimeoutSource};
 use super::head::{encode_request_head, HeadError, ResponseHead};
 use super::pool::{Pool, PoolKey};
-use super::request::{IntoUrl, Request, RequestBuilder};
+use super::request::{frame_body, IntoUrl, Request, RequestBuilder};
 use super::response::Response;
 use super::Url;
 use crate::time::{timeout, timeout_at, Instant};
@@ -224,7 +224,9 @@ impl Client {
         let url = &request.url;
         let key = PoolKey::of(url);
         let mut head = Vec::with_capacity(256);
-        let headers = self.full_headers(request);
+        let mut headers = self.full_headers(request);
+        let body = frame_body(&request.method, &mut headers, request.body.as_deref())
+            .map_err(|e| Error::builder(e).with_url(url))?;
         encode_request_head(
             &request.method,
             url.path_and_query(),
@@ -232,7 +234,6 @@ impl Client {
             &headers,
             &mut head,
         );
-        let body = request.body.as_deref().unwrap_or(&[]);
         let mut fresh_only = false;
         loop {
             let mut pooled = if fresh_only {
@@ -253,7 +254,7 @@ impl Client {
                 None => self.connect(url).await?,
             };
             let reused = conn.reused();
-            match exchange(&mut conn, &head, body).await {
+            match exchange(&mut conn, &head, &body).await {
                 Ok(head) => {
                     return self.response(request, key, conn, head, deadline);
                 }
@@ -298,12 +299,6 @@ impl Client {
         headers
             .entry(header::ACCEPT)
             .or_insert(HeaderValue::from_static("*/*"));
-        let body_len = request.body.as_ref().map_or(0, Vec::len);
-        // A body's length always goes with it; POST and PUT say 0 even
-        // without one, which servers that insist on a length expect.
-        if body_len > 0 || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body_len));
-        }
         headers
     }
 
@@ -423,6 +418,7 @@ fn redirect_request(request: &mut Request, status: StatusCode, next: Url) {
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
             header::CONTENT_ENCODING,
+            header::TRANSFER_ENCODING,
         ] {
             request.headers.remove(name);
         }

@@ -414,6 +414,55 @@ fn redirect_307_keeps_method_and_body() {
 }
 
 #[test]
+fn a_user_set_chunked_encoding_chunks_the_body_and_sends_no_length() {
+    let script = Script::new(&[b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /again\r\nContent-Length: 0\r\n\r\nHTTP/1.1 303 See Other\r\nLocation: /done\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+    let client = script.client(Client::builder());
+    run(async {
+        let post = client
+            .post("http://h/")
+            .header("transfer-encoding", "chunked");
+        post.body("hello").send().await.unwrap()
+    });
+    let written = script.written(0);
+    let requests: Vec<&str> = written.split_inclusive("0\r\n\r\n").collect();
+    // The POST, and its repeat after the 307: chunked, no length.
+    for post in &requests[..2] {
+        assert!(post.starts_with("POST "), "{written}");
+        assert!(post.contains("transfer-encoding: chunked\r\n"), "{post}");
+        assert!(!post.contains("content-length"), "{post}");
+        assert!(post.ends_with("\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), "{post}");
+    }
+    // The GET after the 303 has neither a body nor its framing.
+    let get = requests[2];
+    assert!(get.starts_with("GET /done "), "{written}");
+    assert!(!get.contains("transfer-encoding"), "{get}");
+    assert!(get.ends_with("\r\n\r\n") && !get.contains("hello"), "{get}");
+}
+
+#[test]
+fn framing_headers_that_disagree_with_the_body_are_builder_errors() {
+    let script = Script::new(&[OK_HELLO]);
+    let client = script.client(Client::builder());
+    run(async {
+        let wrong_length = client.get("http://h/").header("content-length", "5");
+        let both = client
+            .post("http://h/")
+            .header("content-length", "2")
+            .header("transfer-encoding", "chunked")
+            .body("hi");
+        let gzip = client
+            .post("http://h/")
+            .header("transfer-encoding", "gzip")
+            .body("hi");
+        for request in [wrong_length, both, gzip] {
+            let err = request.send().await.unwrap_err();
+            assert!(err.is_builder(), "{err}");
+        }
+    });
+    assert_eq!(script.connects(), 0, "nothing was sent");
+}
+
+#[test]
 fn redirect_loop_is_a_redirect_error() {
     let hop = b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n".repeat(4);
     let script = Script::new(&[&hop]);
