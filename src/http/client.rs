@@ -78,6 +78,8 @@ pub(crate) struct Config {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_redirects: usize,
+    /// Whether a redirect may go from https to http (default false).
+    redirect_https_to_http: bool,
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     pub(crate) max_response_body: u64,
@@ -205,6 +207,22 @@ impl Client {
                 .url
                 .join(&location)
                 .map_err(|e| Error::new(Kind::Redirect, Some(e)).with_url(&request.url))?;
+            if request.url.is_https()
+                && !next.is_https()
+                && !self.inner.config.redirect_https_to_http
+            {
+                // The caller chose https: its headers (API keys, not only
+                // Authorization) and a 307's body must not go in plaintext.
+                return Err(Error::new(
+                    Kind::Redirect,
+                    Some(format!(
+                        "refused to follow a redirect from https to {} (plain http); \
+                         ClientBuilder::redirect_https_to_http(true) allows it",
+                        next.as_str()
+                    )),
+                )
+                .with_url(&request.url));
+            }
             // Read a small body to the end, so its connection can carry the
             // next request; an error here only costs that connection.
             let _ = response.drain(REDIRECT_DRAIN_LIMIT).await;
@@ -521,6 +539,7 @@ impl ClientBuilder {
                 timeout: None,
                 connect_timeout: None,
                 max_redirects: 10,
+                redirect_https_to_http: false,
                 pool_idle_timeout: Some(Duration::from_secs(30)),
                 pool_max_idle_per_host: 8,
                 max_response_body: 64 * 1024 * 1024,
@@ -570,6 +589,25 @@ impl ClientBuilder {
     /// redirect responses as they are.
     pub fn max_redirects(mut self, max: usize) -> ClientBuilder {
         self.config.max_redirects = max;
+        self
+    }
+
+    /// Whether to follow a redirect from an `https` URL to an `http` one
+    /// (default false).
+    ///
+    /// Refused, such a redirect is an [`is_redirect`](Error::is_redirect)
+    /// error carrying the https URL, and nothing is sent to the http one:
+    /// the caller chose https, and following would send the request's
+    /// headers (an `x-api-key` as much as `Authorization`) and a 307's
+    /// body in plaintext. An error rather than the 3xx response, so that
+    /// code which checks only `error_for_status` cannot take the empty
+    /// redirect for the answer. (reqwest follows such redirects and strips
+    /// only credentials; evloop is stricter by default.) Allowed, the
+    /// redirect is followed like any other to another origin:
+    /// `Authorization`, `Cookie` and `Proxy-Authorization` stay behind,
+    /// every other header goes.
+    pub fn redirect_https_to_http(mut self, allow: bool) -> ClientBuilder {
+        self.config.redirect_https_to_http = allow;
         self
     }
 
