@@ -273,8 +273,15 @@ impl Client {
             };
             let reused = conn.reused();
             match exchange(&mut conn, &head, &body).await {
-                Ok(head) => {
-                    return self.response(request, key, conn, head, deadline);
+                Ok((head, continued)) => {
+                    // A server asked to `Expect: 100-continue` that gives
+                    // its final answer without a 100 first may not read
+                    // the body we sent anyway: those bytes would then be
+                    // taken for the next request on the connection.
+                    let body_maybe_unread =
+                        !body.is_empty() && !continued && expects_continue(&request.headers);
+                    let reusable = !body_maybe_unread;
+                    return self.response(request, key, conn, head, reusable, deadline);
                 }
                 // Servers close idle keep-alive connections whenever they
                 // like, and a request can cross that close on the wire. If
@@ -327,11 +334,13 @@ impl Client {
         key: PoolKey,
         conn: Conn<BoxIo>,
         head: ResponseHead,
+        reusable: bool,
         deadline: Option<Instant>,
     ) -> Result<Response, Error> {
         let framing = framing(&request.method, head.status, &head.headers)
             .map_err(|e| Error::new(Kind::Body, Some(e)).with_url(&request.url))?;
-        let reusable = framing != Framing::UntilClose && keep_alive(&head, &request.headers);
+        let reusable =
+            reusable && framing != Framing::UntilClose && keep_alive(&head, &request.headers);
         let decoder = Decoder::new(framing);
         Ok(Response::new(
             head,
@@ -352,18 +361,19 @@ pub(crate) struct Failure {
 }
 
 /// Writes a request and reads the final response head, skipping 1xx
-/// interim responses (such as `100 Continue`).
+/// interim responses; also says whether a `100 Continue` came first.
 pub(crate) async fn exchange(
     conn: &mut Conn<BoxIo>,
     head: &[u8],
     body: &[u8],
-) -> Result<ResponseHead, Failure> {
+) -> Result<(ResponseHead, bool), Failure> {
     if let Err(e) = conn.write_request(head, body).await {
         return Err(Failure {
             error: Error::new(Kind::Request, Some(e)),
             received_any: conn.received_any(),
         });
     }
+    let mut continued = false;
     loop {
         let head = conn.read_head().await.map_err(|e| Failure {
             received_any: conn.received_any(),
@@ -380,6 +390,7 @@ pub(crate) async fn exchange(
                 })
             }
             status if status.is_informational() => {
+                continued |= status == StatusCode::CONTINUE;
                 // A server may send any number of 1xx heads. While they keep
                 // arriving, every read is ready at once and this loop would
                 // never return Pending: the request's timeout (which checks
@@ -388,7 +399,7 @@ pub(crate) async fn exchange(
                 crate::task::yield_now().await;
                 continue;
             }
-            _ => return Ok(head),
+            _ => return Ok((head, continued)),
         }
     }
 }
@@ -415,6 +426,14 @@ pub(crate) fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bo
     }
     // HTTP/1.0 closes unless the server says keep-alive.
     head.version != http::Version::HTTP_10 || says(&head.headers, "keep-alive")
+}
+
+/// Whether the request carries `Expect: 100-continue`.
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::EXPECT)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
 /// Methods a client may repeat without changing the outcome (RFC 9110, 9.2.2).

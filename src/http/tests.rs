@@ -255,6 +255,28 @@ fn interim_100_continue_is_skipped() {
 }
 
 #[test]
+fn a_final_answer_to_expect_100_continue_without_a_100_is_not_pooled() {
+    // The server answered before (perhaps instead of) reading the body:
+    // the connection is not trusted with another request. After a 100 it
+    // is, since the server then reads the body.
+    let script = Script::new(&[
+        b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        for status in [StatusCode::EXPECTATION_FAILED, StatusCode::CREATED] {
+            let post = client.post("http://h/").header("expect", "100-continue");
+            let response = post.body("data").send().await.unwrap();
+            assert_eq!(response.status(), status);
+            response.bytes().await.unwrap();
+        }
+        assert_eq!(get_text(&client, "http://h/").await, "fresh");
+    });
+    assert_eq!(script.connects(), 2);
+}
+
+#[test]
 fn conflicting_framing_is_a_body_error() {
     let script = Script::new(&[
         b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
