@@ -182,6 +182,57 @@ fn head_and_204_with_a_lying_content_length_have_no_body() {
 }
 
 #[test]
+fn a_body_sent_after_a_response_that_has_none_does_not_poison_the_next_request() {
+    // The server answers HEAD, 204 and 304 with a head, then (once the
+    // client has the response and pooled its connection) with a body the
+    // framing says is not there. The next request on that connection would
+    // read it as its response head.
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (written_tx, written_rx) = std::sync::mpsc::channel::<()>();
+    let go_rx = Arc::new(std::sync::Mutex::new(go_rx));
+    let server = TestServer::start(move |req| {
+        let head: &[u8] = match (req.method.as_str(), req.target.as_str()) {
+            ("HEAD", _) => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+            (_, "/204") => b"HTTP/1.1 204 No Content\r\n\r\n",
+            (_, "/304") => b"HTTP/1.1 304 Not Modified\r\n\r\n",
+            _ => return ok("after"),
+        };
+        let (go_rx, written_tx) = (go_rx.clone(), written_tx.clone());
+        Reply::BytesThen(
+            head.to_vec(),
+            Box::new(move |stream| {
+                go_rx.lock().unwrap().recv().unwrap();
+                // Without Nagle's wait for the ACK of the head (which the
+                // client may delay), the bytes are on the wire at once.
+                stream.set_nodelay(true).unwrap();
+                let _ = std::io::Write::write_all(stream, b"HTTP/1.1 late body");
+                written_tx.send(()).unwrap();
+            }),
+        )
+    });
+    block_on(async {
+        let client = Client::new();
+        for (i, request) in [
+            client.head(server.url("/")),
+            client.get(server.url("/204")),
+            client.get(server.url("/304")),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let response = request.send().await.unwrap();
+            assert!(response.bytes().await.unwrap().is_empty());
+            go_tx.send(()).unwrap();
+            written_rx.recv().unwrap();
+            // The late bytes wait on the pooled connection: it is dropped,
+            // and the GET goes out on a new one.
+            assert_eq!(get_text(&client, server.url("/after")).await, "after");
+            assert_eq!(server.connections(), i + 2);
+        }
+    });
+}
+
+#[test]
 fn redirect_chain_is_followed_and_credentials_stay_behind_on_another_host() {
     let other = TestServer::start(|_| ok("arrived"));
     let other_url = format!("http://localhost:{}/end", other.port());

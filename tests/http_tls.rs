@@ -4,7 +4,8 @@
 
 mod util;
 
-use evloop::http::{Certificate, Client};
+use evloop::http::{Certificate, Client, ClientBuilder};
+use util::http_server::{ok, TestServer};
 use util::tls_server::{start_tls_server, test_pki};
 
 fn hello(_target: &str) -> String {
@@ -61,4 +62,70 @@ fn bad_pem_is_a_builder_error() {
     assert!(Certificate::from_pem(b"not a certificate")
         .unwrap_err()
         .is_builder());
+}
+
+/// Answers `/to/<port>/<status>` with a `<status>` redirect to
+/// `http://127.0.0.1:<port>/landed`.
+fn redirect_to_plain_http(target: &str) -> String {
+    let mut parts = target.split('/').skip(2);
+    let (port, status) = (parts.next().unwrap(), parts.next().unwrap());
+    format!(
+        "HTTP/1.1 {status} Redirect\r\nLocation: http://127.0.0.1:{port}/landed\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// A client trusting the test CA, configured by `f`.
+fn trusting(ca_pem: &str, f: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Client {
+    let builder = Client::builder()
+        .tls_built_in_roots(false)
+        .add_root_certificate(Certificate::from_pem(ca_pem.as_bytes()).unwrap());
+    f(builder).build().unwrap()
+}
+
+#[test]
+fn a_redirect_from_https_to_http_is_refused_and_sends_nothing_in_plaintext() {
+    let (ca_pem, config) = test_pki();
+    let port = start_tls_server(config, redirect_to_plain_http);
+    let plain = TestServer::start(|_| ok("landed"));
+    let client = trusting(&ca_pem, |b| b);
+    evloop::block_on(async {
+        let get = client
+            .get(format!("https://localhost:{port}/to/{}/302", plain.port()))
+            .header("x-api-key", "secret-key");
+        let post = client
+            .post(format!("https://localhost:{port}/to/{}/307", plain.port()))
+            .header("x-api-key", "secret-key")
+            .body("secret-body");
+        for request in [get, post] {
+            let err = request.send().await.unwrap_err();
+            assert!(err.is_redirect(), "{err}");
+            let text = err.to_string();
+            assert!(text.contains("from https to http://127.0.0.1:"), "{err}");
+            assert!(text.contains("redirect_https_to_http"), "{err}");
+        }
+    });
+    assert_eq!(plain.connections(), 0, "nothing reached the plain server");
+}
+
+#[test]
+fn a_redirect_from_https_to_http_is_followed_when_allowed_without_credentials() {
+    let (ca_pem, config) = test_pki();
+    let port = start_tls_server(config, redirect_to_plain_http);
+    let plain = TestServer::start(|_| ok("landed"));
+    let client = trusting(&ca_pem, |b| b.redirect_https_to_http(true));
+    let text = evloop::block_on(async {
+        let response = client
+            .get(format!("https://localhost:{port}/to/{}/302", plain.port()))
+            .header("x-api-key", "opted-in")
+            .header("authorization", "Bearer t")
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    });
+    assert_eq!(text, "landed");
+    let seen = &plain.requests()[0];
+    assert_eq!(seen.target, "/landed");
+    assert_eq!(seen.header("x-api-key"), Some("opted-in"));
+    assert_eq!(seen.header("authorization"), None);
 }

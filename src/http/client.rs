@@ -14,7 +14,7 @@ use super::connect::{default_connector, BoxIo, Connector};
 use super::error::{Error, Kind, TimeoutSource};
 use super::head::{encode_request_head, HeadError, ResponseHead};
 use super::pool::{Pool, PoolKey};
-use super::request::{IntoUrl, Request, RequestBuilder};
+use super::request::{frame_body, IntoUrl, Request, RequestBuilder};
 use super::response::Response;
 use super::Url;
 use crate::time::{timeout, timeout_at, Instant};
@@ -28,9 +28,11 @@ const REDIRECT_DRAIN_LIMIT: u64 = 64 * 1024;
 
 /// An HTTP/1.1 client with a keep-alive connection pool.
 ///
-/// Cloning is cheap and clones share the pool. A `Client` belongs to the
-/// thread of the runtime it is used on (its connections are that runtime's
-/// sockets), so it is not `Send`.
+/// Cloning is cheap and clones share the pool. A `Client` stays on one
+/// thread, so it is not `Send`; it may be used in one runtime after another
+/// there (or in two alternately): each pooled connection remembers the
+/// runtime whose reactor its socket is registered with, and is reused only
+/// in that runtime (others close it).
 ///
 /// # Examples
 ///
@@ -64,7 +66,8 @@ pub struct Client {
 /// What every clone of a client shares.
 pub(crate) struct ClientInner {
     pub(crate) config: Config,
-    pub(crate) pool: Pool,
+    /// Shared with the responses whose connections may go back to it.
+    pub(crate) pool: Rc<Pool>,
     connector: Connector,
 }
 
@@ -75,6 +78,8 @@ pub(crate) struct Config {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_redirects: usize,
+    /// Whether a redirect may go from https to http (default false).
+    redirect_https_to_http: bool,
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     pub(crate) max_response_body: u64,
@@ -202,6 +207,22 @@ impl Client {
                 .url
                 .join(&location)
                 .map_err(|e| Error::new(Kind::Redirect, Some(e)).with_url(&request.url))?;
+            if request.url.is_https()
+                && !next.is_https()
+                && !self.inner.config.redirect_https_to_http
+            {
+                // The caller chose https: its headers (API keys, not only
+                // Authorization) and a 307's body must not go in plaintext.
+                return Err(Error::new(
+                    Kind::Redirect,
+                    Some(format!(
+                        "refused to follow a redirect from https to {} (plain http); \
+                         ClientBuilder::redirect_https_to_http(true) allows it",
+                        next.as_str()
+                    )),
+                )
+                .with_url(&request.url));
+            }
             // Read a small body to the end, so its connection can carry the
             // next request; an error here only costs that connection.
             let _ = response.drain(REDIRECT_DRAIN_LIMIT).await;
@@ -221,7 +242,9 @@ impl Client {
         let url = &request.url;
         let key = PoolKey::of(url);
         let mut head = Vec::with_capacity(256);
-        let headers = self.full_headers(request);
+        let mut headers = self.full_headers(request);
+        let body = frame_body(&request.method, &mut headers, request.body.as_deref())
+            .map_err(|e| Error::builder(e).with_url(url))?;
         encode_request_head(
             &request.method,
             url.path_and_query(),
@@ -229,7 +252,6 @@ impl Client {
             &headers,
             &mut head,
         );
-        let body = request.body.as_deref().unwrap_or(&[]);
         let mut fresh_only = false;
         loop {
             let mut pooled = if fresh_only {
@@ -237,21 +259,29 @@ impl Client {
             } else {
                 self.inner.pool.checkout(&key)
             };
-            // A request we may not repeat should not cross a close on the
-            // wire: check that the server has not closed the connection.
-            if !is_idempotent(&request.method) {
-                while pooled.as_mut().is_some_and(Conn::is_closed) {
-                    pooled = self.inner.pool.checkout(&key);
-                }
+            // Whatever the method, a pooled connection with bytes waiting
+            // (a body the last response's framing said it had not, such as
+            // after a HEAD or 204) or a close is not reused: those bytes
+            // would be read as this request's response. This also keeps a
+            // request we may not repeat from crossing a close on the wire.
+            while pooled.as_mut().is_some_and(Conn::is_closed) {
+                pooled = self.inner.pool.checkout(&key);
             }
             let mut conn = match pooled {
                 Some(conn) => conn,
                 None => self.connect(url).await?,
             };
             let reused = conn.reused();
-            match exchange(&mut conn, &head, body).await {
-                Ok(head) => {
-                    return self.response(request, key, conn, head, deadline);
+            match exchange(&mut conn, &head, &body).await {
+                Ok((head, continued)) => {
+                    // A server asked to `Expect: 100-continue` that gives
+                    // its final answer without a 100 first may not read
+                    // the body we sent anyway: those bytes would then be
+                    // taken for the next request on the connection.
+                    let body_maybe_unread =
+                        !body.is_empty() && !continued && expects_continue(&request.headers);
+                    let reusable = !body_maybe_unread;
+                    return self.response(request, key, conn, head, reusable, deadline);
                 }
                 // Servers close idle keep-alive connections whenever they
                 // like, and a request can cross that close on the wire. If
@@ -294,12 +324,6 @@ impl Client {
         headers
             .entry(header::ACCEPT)
             .or_insert(HeaderValue::from_static("*/*"));
-        let body_len = request.body.as_ref().map_or(0, Vec::len);
-        // A body's length always goes with it; POST and PUT say 0 even
-        // without one, which servers that insist on a length expect.
-        if body_len > 0 || matches!(request.method, Method::POST | Method::PUT | Method::PATCH) {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body_len));
-        }
         headers
     }
 
@@ -310,18 +334,20 @@ impl Client {
         key: PoolKey,
         conn: Conn<BoxIo>,
         head: ResponseHead,
+        reusable: bool,
         deadline: Option<Instant>,
     ) -> Result<Response, Error> {
         let framing = framing(&request.method, head.status, &head.headers)
             .map_err(|e| Error::new(Kind::Body, Some(e)).with_url(&request.url))?;
-        let reusable = framing != Framing::UntilClose && keep_alive(&head, &request.headers);
+        let reusable =
+            reusable && framing != Framing::UntilClose && keep_alive(&head, &request.headers);
         let decoder = Decoder::new(framing);
         Ok(Response::new(
             head,
             request.url.clone(),
             conn,
             decoder,
-            reusable.then(|| (Rc::clone(&self.inner), key)),
+            reusable.then(|| (Rc::clone(&self.inner.pool), key)),
             deadline,
             self.inner.config.max_response_body,
         ))
@@ -335,18 +361,19 @@ pub(crate) struct Failure {
 }
 
 /// Writes a request and reads the final response head, skipping 1xx
-/// interim responses (such as `100 Continue`).
+/// interim responses; also says whether a `100 Continue` came first.
 pub(crate) async fn exchange(
     conn: &mut Conn<BoxIo>,
     head: &[u8],
     body: &[u8],
-) -> Result<ResponseHead, Failure> {
+) -> Result<(ResponseHead, bool), Failure> {
     if let Err(e) = conn.write_request(head, body).await {
         return Err(Failure {
             error: Error::new(Kind::Request, Some(e)),
             received_any: conn.received_any(),
         });
     }
+    let mut continued = false;
     loop {
         let head = conn.read_head().await.map_err(|e| Failure {
             received_any: conn.received_any(),
@@ -363,6 +390,7 @@ pub(crate) async fn exchange(
                 })
             }
             status if status.is_informational() => {
+                continued |= status == StatusCode::CONTINUE;
                 // A server may send any number of 1xx heads. While they keep
                 // arriving, every read is ready at once and this loop would
                 // never return Pending: the request's timeout (which checks
@@ -371,7 +399,7 @@ pub(crate) async fn exchange(
                 crate::task::yield_now().await;
                 continue;
             }
-            _ => return Ok(head),
+            _ => return Ok((head, continued)),
         }
     }
 }
@@ -389,8 +417,23 @@ pub(crate) fn keep_alive(head: &ResponseHead, request_headers: &HeaderMap) -> bo
     if says(request_headers, "close") || says(&head.headers, "close") {
         return false;
     }
+    // Transfer-Encoding in HTTP/1.0 is faulty framing: the connection
+    // closes after the message, keep-alive or not (RFC 9112, 6.1).
+    if head.version == http::Version::HTTP_10
+        && head.headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return false;
+    }
     // HTTP/1.0 closes unless the server says keep-alive.
     head.version != http::Version::HTTP_10 || says(&head.headers, "keep-alive")
+}
+
+/// Whether the request carries `Expect: 100-continue`.
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::EXPECT)
+        .iter()
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
 /// Methods a client may repeat without changing the outcome (RFC 9110, 9.2.2).
@@ -412,6 +455,7 @@ fn redirect_request(request: &mut Request, status: StatusCode, next: Url) {
             header::CONTENT_TYPE,
             header::CONTENT_LENGTH,
             header::CONTENT_ENCODING,
+            header::TRANSFER_ENCODING,
         ] {
             request.headers.remove(name);
         }
@@ -514,6 +558,7 @@ impl ClientBuilder {
                 timeout: None,
                 connect_timeout: None,
                 max_redirects: 10,
+                redirect_https_to_http: false,
                 pool_idle_timeout: Some(Duration::from_secs(30)),
                 pool_max_idle_per_host: 8,
                 max_response_body: 64 * 1024 * 1024,
@@ -566,8 +611,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to follow a redirect from an `https` URL to an `http` one
+    /// (default false).
+    ///
+    /// Refused, such a redirect is an [`is_redirect`](Error::is_redirect)
+    /// error carrying the https URL, and nothing is sent to the http one:
+    /// the caller chose https, and following would send the request's
+    /// headers (an `x-api-key` as much as `Authorization`) and a 307's
+    /// body in plaintext. An error rather than the 3xx response, so that
+    /// code which checks only `error_for_status` cannot take the empty
+    /// redirect for the answer. (reqwest follows such redirects and strips
+    /// only credentials; evloop is stricter by default.) Allowed, the
+    /// redirect is followed like any other to another origin:
+    /// `Authorization`, `Cookie` and `Proxy-Authorization` stay behind,
+    /// every other header goes.
+    pub fn redirect_https_to_http(mut self, allow: bool) -> ClientBuilder {
+        self.config.redirect_https_to_http = allow;
+        self
+    }
+
     /// How long an idle connection stays in the pool (default 30 s; `None`:
-    /// for ever).
+    /// for ever). An expired connection is closed at its expiry, by a small
+    /// task the pool runs on the current runtime while it holds idle
+    /// connections, even if its host is never asked for again.
     pub fn pool_idle_timeout(mut self, limit: impl Into<Option<Duration>>) -> ClientBuilder {
         self.config.pool_idle_timeout = limit.into();
         self
@@ -631,7 +697,10 @@ impl ClientBuilder {
         if let Some(scripted) = self.connector {
             connector = scripted;
         }
-        let pool = Pool::new(config.pool_idle_timeout, config.pool_max_idle_per_host);
+        let pool = Rc::new(Pool::new(
+            config.pool_idle_timeout,
+            config.pool_max_idle_per_host,
+        ));
         Ok(Client {
             inner: Rc::new(ClientInner {
                 config,

@@ -59,12 +59,19 @@ pub(crate) struct Conn<S> {
     requests: u64,
     /// How much the next read asks for: doubles while reads fill it.
     read_size: usize,
+    /// The runtime this connection was opened in (`None` outside one). Its
+    /// socket is registered with that runtime's reactor, so no other
+    /// runtime may reuse it.
+    runtime: Option<u64>,
 }
 
 impl<S: Io> Conn<S> {
-    /// Whether the server has closed this idle connection (or sent bytes
-    /// nobody asked for). Costs a syscall (a peek, for a socket), so the
-    /// client asks only before a request it could not safely retry.
+    /// Whether this idle connection is unfit for another request: the
+    /// server closed it, or sent bytes nobody asked for (a body after a
+    /// HEAD, 204 or 304 response that has none, or an unasked 408). Either
+    /// way the next response would not be the first thing read from it.
+    /// Costs one non-blocking syscall (a peek, for a socket); the client
+    /// asks before every reuse.
     pub(crate) fn is_closed(&mut self) -> bool {
         // Bytes already buffered are an answer nobody asked for.
         self.has_buffered() || self.io.is_stale()
@@ -82,7 +89,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             received: 0,
             requests: 0,
             read_size: READ_SIZE,
+            runtime: current_runtime(),
         }
+    }
+
+    /// The runtime this connection was opened in.
+    pub(crate) fn runtime(&self) -> Option<u64> {
+        self.runtime
     }
 
     /// How many requests were written on this connection before.
@@ -206,6 +219,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
+/// The id of the runtime running on this thread, if any.
+pub(crate) fn current_runtime() -> Option<u64> {
+    crate::runtime::context::with_current(|core| core.id)
+}
+
 /// Writes all of `bytes`; a write of zero bytes is an error, not a loop.
 async fn write_all<S: AsyncWrite + Unpin>(io: &mut S, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
@@ -261,7 +279,19 @@ pub(crate) mod tests {
         }
     }
 
-    impl Io for MockStream {}
+    impl Io for MockStream {
+        /// Looks at the script without consuming it: EOF next (or the end
+        /// of a script that does not stall) is a close. Scripted bytes are
+        /// taken as the answer to the next request: a script cannot say
+        /// whether they came before it was asked.
+        fn is_stale(&mut self) -> bool {
+            match self.reads.borrow().front() {
+                None => !self.stall.get(),
+                Some(Some(piece)) => piece.is_empty(),
+                Some(None) => false,
+            }
+        }
+    }
 
     impl AsyncRead for MockStream {
         fn poll_read(

@@ -117,7 +117,7 @@ pub fn read_responses_parking(method: &Method, pieces: &[&[u8]], park: bool) -> 
     let error = run_to_completion(async {
         while responses.len() < MAX_RESPONSES {
             let head = match exchange(&mut conn, b"GET / HTTP/1.1\r\n\r\n", b"").await {
-                Ok(head) => head,
+                Ok((head, _)) => head,
                 // The server closed the kept-alive connection before a
                 // new response: the end of the script, not a failure.
                 Err(_) if !responses.is_empty() && !conn.received_any() => return None,

@@ -17,10 +17,15 @@
 //! 5. **The body** is read on demand, decoded from `Content-Length`,
 //!    `chunked` (extensions and trailers allowed) or read-until-close
 //!    framing. Once it was read to the end the connection returns to the
-//!    pool; a response dropped before that closes it.
+//!    pool; a response dropped before that closes it. Idle connections are
+//!    closed when they pass [`ClientBuilder::pool_idle_timeout`] (a task on
+//!    the runtime sleeps until the earliest expiry), and are reused only in
+//!    the runtime that opened them.
 //! 6. **Redirects** (301, 302, 303 become GET; 307, 308 repeat the request)
 //!    are followed up to [`ClientBuilder::max_redirects`]; credentials do not
-//!    follow a redirect to another host.
+//!    follow a redirect to another origin, and a redirect from `https` to
+//!    `http` is an error unless [`ClientBuilder::redirect_https_to_http`]
+//!    allows it (it would send headers and body in plaintext).
 //!
 //! A request that fails on a reused connection before any response byte
 //! arrived (the server closed it while idle) is sent again, once, on a new

@@ -13,12 +13,11 @@ use http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{StatusCode, Version};
 
 use super::body::Decoder;
-use super::client::ClientInner;
 use super::conn::{Conn, ReadBodyError};
 use super::connect::BoxIo;
 use super::error::{Error, Kind, TimeoutSource};
 use super::head::ResponseHead;
-use super::pool::PoolKey;
+use super::pool::{Pool, PoolKey};
 use super::Url;
 use crate::time::{timeout_at, Instant};
 
@@ -64,7 +63,7 @@ struct Streaming {
     decoder: Decoder,
     /// The pool and key to return the connection to at the end, if the
     /// connection can carry another request.
-    reuse: Option<(Rc<ClientInner>, PoolKey)>,
+    reuse: Option<(Rc<Pool>, PoolKey)>,
     /// The request's deadline, which covers the body too.
     deadline: Option<Instant>,
 }
@@ -86,7 +85,7 @@ impl Response {
         url: Url,
         conn: Conn<BoxIo>,
         decoder: Decoder,
-        reuse: Option<(Rc<ClientInner>, PoolKey)>,
+        reuse: Option<(Rc<Pool>, PoolKey)>,
         deadline: Option<Instant>,
         max_body: u64,
     ) -> Response {
@@ -223,9 +222,9 @@ impl Response {
         let Streaming { conn, reuse, .. } = *streaming;
         // Bytes past the end of the body are an answer nobody asked for:
         // such a connection is out of step and must not be reused.
-        if let Some((client, key)) = reuse {
+        if let Some((pool, key)) = reuse {
             if !conn.has_buffered() {
-                client.pool.checkin(key, conn);
+                pool.checkin(key, conn);
             }
         }
     }

@@ -222,6 +222,23 @@ fn head_and_204_ignore_a_lying_content_length() {
 }
 
 #[test]
+fn a_body_that_came_with_a_bodiless_response_is_not_pooled() {
+    // The HEAD's "body" arrived in the same read as its head: already
+    // buffered at checkin, so the connection is not pooled at all.
+    let script = Script::new(&[
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        let head = client.head("http://h/").send().await.unwrap();
+        assert!(head.bytes().await.unwrap().is_empty());
+        assert_eq!(get_text(&client, "http://h/").await, "fresh");
+    });
+    assert_eq!(script.connects(), 2);
+}
+
+#[test]
 fn interim_100_continue_is_skipped() {
     let script = Script::new(&[b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"]);
     let client = script.client(Client::builder());
@@ -235,6 +252,28 @@ fn interim_100_continue_is_skipped() {
             .status()
     });
     assert_eq!(status, StatusCode::CREATED);
+}
+
+#[test]
+fn a_final_answer_to_expect_100_continue_without_a_100_is_not_pooled() {
+    // The server answered before (perhaps instead of) reading the body:
+    // the connection is not trusted with another request. After a 100 it
+    // is, since the server then reads the body.
+    let script = Script::new(&[
+        b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        for status in [StatusCode::EXPECTATION_FAILED, StatusCode::CREATED] {
+            let post = client.post("http://h/").header("expect", "100-continue");
+            let response = post.body("data").send().await.unwrap();
+            assert_eq!(response.status(), status);
+            response.bytes().await.unwrap();
+        }
+        assert_eq!(get_text(&client, "http://h/").await, "fresh");
+    });
+    assert_eq!(script.connects(), 2);
 }
 
 #[test]
@@ -281,6 +320,20 @@ fn read_until_close_body_is_not_pooled() {
     run(async {
         assert_eq!(get_text(&client, "http://h/").await, "all of it");
         get_bytes(&client, "http://h/").await;
+    });
+    assert_eq!(script.connects(), 2);
+}
+
+#[test]
+fn http_1_0_with_transfer_encoding_is_not_pooled() {
+    let script = Script::new(&[
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond",
+    ]);
+    let client = script.client(Client::builder());
+    run(async {
+        assert_eq!(get_text(&client, "http://h/").await, "one");
+        assert_eq!(get_text(&client, "http://h/").await, "second");
     });
     assert_eq!(script.connects(), 2);
 }
@@ -380,6 +433,55 @@ fn redirect_307_keeps_method_and_body() {
     let written = script.written(0);
     assert_eq!(written.matches("PUT ").count(), 2, "{written}");
     assert_eq!(written.matches("data").count(), 2, "{written}");
+}
+
+#[test]
+fn a_user_set_chunked_encoding_chunks_the_body_and_sends_no_length() {
+    let script = Script::new(&[b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /again\r\nContent-Length: 0\r\n\r\nHTTP/1.1 303 See Other\r\nLocation: /done\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]);
+    let client = script.client(Client::builder());
+    run(async {
+        let post = client
+            .post("http://h/")
+            .header("transfer-encoding", "chunked");
+        post.body("hello").send().await.unwrap()
+    });
+    let written = script.written(0);
+    let requests: Vec<&str> = written.split_inclusive("0\r\n\r\n").collect();
+    // The POST, and its repeat after the 307: chunked, no length.
+    for post in &requests[..2] {
+        assert!(post.starts_with("POST "), "{written}");
+        assert!(post.contains("transfer-encoding: chunked\r\n"), "{post}");
+        assert!(!post.contains("content-length"), "{post}");
+        assert!(post.ends_with("\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), "{post}");
+    }
+    // The GET after the 303 has neither a body nor its framing.
+    let get = requests[2];
+    assert!(get.starts_with("GET /done "), "{written}");
+    assert!(!get.contains("transfer-encoding"), "{get}");
+    assert!(get.ends_with("\r\n\r\n") && !get.contains("hello"), "{get}");
+}
+
+#[test]
+fn framing_headers_that_disagree_with_the_body_are_builder_errors() {
+    let script = Script::new(&[OK_HELLO]);
+    let client = script.client(Client::builder());
+    run(async {
+        let wrong_length = client.get("http://h/").header("content-length", "5");
+        let both = client
+            .post("http://h/")
+            .header("content-length", "2")
+            .header("transfer-encoding", "chunked")
+            .body("hi");
+        let gzip = client
+            .post("http://h/")
+            .header("transfer-encoding", "gzip")
+            .body("hi");
+        for request in [wrong_length, both, gzip] {
+            let err = request.send().await.unwrap_err();
+            assert!(err.is_builder(), "{err}");
+        }
+    });
+    assert_eq!(script.connects(), 0, "nothing was sent");
 }
 
 #[test]

@@ -44,6 +44,9 @@ pub enum Reply {
     /// Write these bytes, then neither write nor close until the client
     /// goes away.
     BytesThenStall(Vec<u8>),
+    /// Write these bytes, then hand the stream to the function (which may
+    /// wait for the test and write more), then wait for the next request.
+    BytesThen(Vec<u8>, Box<dyn FnOnce(&mut TcpStream) + Send>),
 }
 
 /// A `200 OK` with `body` and its Content-Length.
@@ -132,6 +135,12 @@ impl TestServer {
                 Reply::BytesThenClose(bytes) => {
                     let _ = stream.write_all(&bytes);
                     return;
+                }
+                Reply::BytesThen(bytes, then) => {
+                    if stream.write_all(&bytes).is_err() {
+                        return;
+                    }
+                    then(&mut stream);
                 }
                 Reply::BytesThenStall(bytes) => {
                     let _ = stream.write_all(&bytes);
