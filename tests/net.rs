@@ -171,7 +171,10 @@ fn bad_addresses_are_errors() {
         // byte, which fails before any resolver is asked: a real name (even
         // `.invalid`) would send a DNS query off this machine.
         let err = lookup_host("bad\0name:80").await.unwrap_err();
-        assert!(err.to_string().contains("DNS lookup of bad\0name:80"), "{err}");
+        assert!(
+            err.to_string().contains("DNS lookup of bad\0name:80"),
+            "{err}"
+        );
     });
 }
 
