@@ -21,7 +21,7 @@
 //!   pool. Dropping the pool aborts it (it then leaves at the loop's next
 //!   turn).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::{Rc, Weak};
@@ -79,6 +79,13 @@ pub(crate) struct Pool {
     /// Whether checkin may start a reaper (the unit tests of the sweep
     /// turn it off, to see the sweep alone).
     reaping: bool,
+    /// When the sweep has work: the earliest expiry among the idle
+    /// connections (never later than the true one; `None`: none expires),
+    /// and the runtime every idle connection belongs to. A touch sweeps
+    /// only when one of them says so, so a request costs no walk over
+    /// every host's connections (a crawler's pool holds many).
+    next_expiry: Cell<Option<Instant>>,
+    runtime: Cell<Option<u64>>,
 }
 
 impl fmt::Debug for Pool {
@@ -109,6 +116,8 @@ impl Pool {
             max_idle_per_host,
             reaper: RefCell::new(None),
             reaping: true,
+            next_expiry: Cell::new(None),
+            runtime: Cell::new(None),
         }
     }
 
@@ -143,11 +152,13 @@ impl Pool {
         let swept = {
             let mut idle = self.idle.borrow_mut();
             let mut swept = self.sweep(&mut idle);
+            let since = Instant::now();
+            if let (None, Some(timeout)) = (self.next_expiry.get(), self.idle_timeout) {
+                // The first to expire, if nothing idled before it.
+                self.next_expiry.set(Some(since.saturating_add(timeout)));
+            }
             let list = idle.entry(key).or_default();
-            list.push(Idle {
-                conn,
-                since: Instant::now(),
-            });
+            list.push(Idle { conn, since });
             if list.len() > self.max_idle_per_host {
                 swept.push(list.remove(0));
             }
@@ -158,10 +169,16 @@ impl Pool {
     }
 
     /// Takes out every connection that expired or belongs to another
-    /// runtime, for the caller to drop once its borrow ended.
+    /// runtime, for the caller to drop once its borrow ended; nothing (and
+    /// no walk) unless one may have.
     fn sweep(&self, idle: &mut HashMap<PoolKey, Vec<Idle>>) -> Vec<Idle> {
         let now = Instant::now();
         let here = current_runtime();
+        let expired_some = self.next_expiry.get().is_some_and(|at| now >= at);
+        if !expired_some && self.runtime.get() == here {
+            return Vec::new();
+        }
+        self.runtime.set(here);
         let mut swept = Vec::new();
         for list in idle.values_mut() {
             let mut i = 0;
@@ -176,28 +193,24 @@ impl Pool {
         if !swept.is_empty() {
             idle.retain(|_, list| !list.is_empty());
         }
+        // Each list is oldest first: its first entry expires first.
+        let oldest = idle
+            .values()
+            .filter_map(|list| list.first())
+            .map(|e| e.since);
+        let next = self
+            .idle_timeout
+            .and_then(|timeout| oldest.min().map(|since| since.saturating_add(timeout)));
+        self.next_expiry.set(next);
         swept
     }
 
     /// Sweeps, and says when the next idle connection expires (`None`:
     /// nothing left to wait for).
     fn sweep_and_next_expiry(&self) -> Option<Instant> {
-        let (next, swept) = {
-            let mut idle = self.idle.borrow_mut();
-            let swept = self.sweep(&mut idle);
-            let timeout = self.idle_timeout?;
-            // Each list is oldest first: its first entry expires first.
-            let oldest = idle
-                .values()
-                .filter_map(|list| list.first())
-                .map(|e| e.since);
-            (
-                oldest.min().map(|since| since.saturating_add(timeout)),
-                swept,
-            )
-        };
+        let swept = self.sweep(&mut self.idle.borrow_mut());
         drop(swept);
-        next
+        self.next_expiry.get()
     }
 
     /// Starts a reaper on the current runtime unless one runs there.
