@@ -238,6 +238,7 @@
 //! | `signal` | yes | `ctrl_c` and signal streams (unix) |
 //! | `tls` | no | HTTPS for the client (rustls) |
 //! | `json` | no | JSON bodies (serde) |
+//! | `redis` | no | a Redis client with redis-rs's names |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -256,6 +257,8 @@ pub mod guide {
 pub mod http;
 pub(crate) mod io;
 pub mod net;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod runtime;
 #[cfg(all(unix, feature = "signal"))]
 pub mod signal;
