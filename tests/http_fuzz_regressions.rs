@@ -84,6 +84,13 @@ mod replay {
         replay_all("location", __fuzz::check_location);
     }
 
+    /// The Redis reply parser's findings (`resp` target). The first: a
+    /// reply starting with CRLF sliced its header line 1..0 and panicked.
+    #[test]
+    fn every_resp_finding_replays_clean() {
+        replay_all("resp", evloop::redis::__fuzz::check_resp);
+    }
+
     /// Two responses on one kept-alive connection, the second with a bad
     /// header name (`Transfer\rEncoding`). Read in one piece, the second
     /// response was already buffered when its request was written, so the

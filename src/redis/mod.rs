@@ -93,11 +93,10 @@ pub mod aio {
     pub use super::pubsub::PubSub;
 }
 
-/// The parser's entry point for the `resp` fuzz target (feature `fuzzing`):
-/// parses `wire` in the given read sizes and checks that the result is the
-/// same as in one piece. Hidden and unstable.
+/// The parser's entry point for the `resp` fuzz target and its regression
+/// tests (feature `fuzzing`). Hidden and unstable.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod __fuzz {
-    pub use super::resp::fuzz_parse;
+    pub use super::resp::check_resp;
 }
