@@ -219,6 +219,35 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! **13. A Redis client on the same loop.** `evloop::redis` (feature
+//! `redis`) has redis-rs's names. Tasks share one
+//! [`MultiplexedConnection`](redis::MultiplexedConnection): commands from
+//! tasks that run in the same tick leave in one write, and the replies are
+//! matched to them in order, so concurrent tasks pipeline without asking
+//! (`examples/redis_counter.rs` runs this against a real server):
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # {
+//! use evloop::redis::{AsyncCommands, Client};
+//!
+//! evloop::block_on(async {
+//!     let con = Client::open("redis://127.0.0.1/")?.get_multiplexed_async_connection().await?;
+//!     let tasks: Vec<_> = (0..100)
+//!         .map(|_| {
+//!             let mut con = con.clone();
+//!             evloop::spawn(async move { con.incr::<_, _, i64>("hits", 1).await })
+//!         })
+//!         .collect();
+//!     for task in tasks {
+//!         task.await.unwrap()?;
+//!     }
+//!     Ok::<(), evloop::redis::RedisError>(())
+//! })?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! **See inside.** `EVLOOP_TRACE=1` prints a line per tick (run
 //! `examples/trace_tour.rs` with it, and read its trace explained in
 //! [the guide](guide)); [`Runtime::dump`] lists the live tasks; debug
