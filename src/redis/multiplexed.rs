@@ -96,14 +96,30 @@ struct Shared {
 struct Slot {
     /// Replies it still waits for (a pipeline waits for several).
     left: Cell<usize>,
-    /// The replies so far, then the outcome.
+    /// A pipeline's replies so far.
     replies: RefCell<Vec<Value>>,
-    outcome: RefCell<Option<RedisResult<Vec<Value>>>>,
+    /// The outcome, once every reply came (or the connection failed).
+    outcome: RefCell<Option<RedisResult<Replies>>>,
     waker: RefCell<Option<Waker>>,
 }
 
+/// A request's replies: one command's needs no vector (no allocation).
+enum Replies {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl Replies {
+    fn into_vec(self) -> Vec<Value> {
+        match self {
+            Replies::One(value) => vec![value],
+            Replies::Many(values) => values,
+        }
+    }
+}
+
 impl Slot {
-    fn finish(&self, outcome: RedisResult<Vec<Value>>) {
+    fn finish(&self, outcome: RedisResult<Replies>) {
         *self.outcome.borrow_mut() = Some(outcome);
         if let Some(waker) = self.waker.borrow_mut().take() {
             waker.wake();
@@ -157,7 +173,7 @@ impl MultiplexedConnection {
         write: impl FnOnce(&mut Vec<u8>),
         replies: usize,
         blocking: Option<Option<std::time::Duration>>,
-    ) -> RedisResult<Vec<Value>> {
+    ) -> RedisResult<Replies> {
         let shared = &self.handle.shared;
         if let Some(error) = &*shared.broken.borrow() {
             return Err(error.clone());
@@ -167,7 +183,13 @@ impl MultiplexedConnection {
         }
         let slot = Rc::new(Slot {
             left: Cell::new(replies),
-            replies: RefCell::new(Vec::new()),
+            // A pipeline's replies, sized once (a count from us, not from
+            // the server); a single reply needs none.
+            replies: RefCell::new(Vec::with_capacity(if replies > 1 {
+                replies.min(4096)
+            } else {
+                0
+            })),
             outcome: RefCell::new(None),
             waker: RefCell::new(None),
         });
@@ -202,7 +224,7 @@ struct Wait {
 }
 
 impl Future for Wait {
-    type Output = RedisResult<Vec<Value>>;
+    type Output = RedisResult<Replies>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some(outcome) = self.slot.outcome.borrow_mut().take() {
@@ -306,10 +328,15 @@ impl Driver {
         }
         let slot = in_flight.pop_front().expect("a slot");
         drop(in_flight);
-        let mut replies = std::mem::take(&mut *slot.replies.borrow_mut());
-        replies.push(reply);
         // Nobody waits any more (dropped or timed out): the reply is dropped.
         if Rc::strong_count(&slot) > 1 {
+            let mut replies = std::mem::take(&mut *slot.replies.borrow_mut());
+            let replies = if replies.is_empty() {
+                Replies::One(reply)
+            } else {
+                replies.push(reply);
+                Replies::Many(replies)
+            };
             slot.finish(Ok(replies));
         }
         Ok(())
@@ -331,13 +358,13 @@ impl Drop for Driver {
 
 impl ConnectionLike for MultiplexedConnection {
     async fn req_packed_command(&mut self, cmd: &Cmd) -> RedisResult<Value> {
-        let mut replies = self
+        let reply = self
             .request(|out| cmd.write_packed(out), 1, cmd.blocking_time())
             .await?;
-        match replies.pop() {
-            Some(Value::ServerError(e)) => Err(e.into()),
-            Some(reply) => Ok(reply),
-            None => unreachable!("a request of one reply"),
+        match reply {
+            Replies::One(Value::ServerError(e)) => Err(e.into()),
+            Replies::One(reply) => Ok(reply),
+            Replies::Many(_) => unreachable!("a request of one reply"),
         }
     }
 
@@ -354,7 +381,10 @@ impl ConnectionLike for MultiplexedConnection {
                 pipeline.blocking_time(),
             )
             .await?;
-        Ok(replies.into_iter().skip(offset).take(count).collect())
+        let mut replies = replies.into_vec();
+        replies.truncate(offset.saturating_add(count));
+        replies.drain(..offset.min(replies.len()));
+        Ok(replies)
     }
 
     fn get_db(&self) -> i64 {

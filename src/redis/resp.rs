@@ -261,7 +261,10 @@ impl Parser {
             },
             b',' => scalar(Value::Double(double(line)?)),
             b'(' if is_decimal(line) => scalar(Value::BigNumber(text(line))),
-            b'(' => error(format!("a big number that is not decimal: {:?}", text(line))),
+            b'(' => error(format!(
+                "a big number that is not decimal: {:?}",
+                text(line)
+            )),
             _ => error(format!("a null with content: {:?}", text(line))),
         }
     }
@@ -373,6 +376,16 @@ pub(crate) fn write_bulk(out: &mut Vec<u8>, arg: &[u8]) {
 
 /// Appends `<kind><n>\r\n`.
 pub(crate) fn write_header(out: &mut Vec<u8>, kind: u8, n: usize) {
+    // Most arrays and arguments are shorter than 100: no digit loop.
+    if n < 10 {
+        out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
+    if n < 100 {
+        let (tens, ones) = (n / 10, n % 10);
+        out.extend_from_slice(&[kind, b'0' + tens as u8, b'0' + ones as u8, b'\r', b'\n']);
+        return;
+    }
     out.push(kind);
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -647,6 +660,12 @@ mod tests {
         let mut out = Vec::new();
         write_header(&mut out, b'$', 0);
         write_header(&mut out, b'*', 1234567890);
-        assert_eq!(out, b"$0\r\n*1234567890\r\n");
+        for n in [9, 10, 42, 99, 100] {
+            write_header(&mut out, b'$', n);
+        }
+        assert_eq!(
+            out,
+            b"$0\r\n*1234567890\r\n$9\r\n$10\r\n$42\r\n$99\r\n$100\r\n"
+        );
     }
 }
