@@ -745,3 +745,122 @@ fn dropped_and_cancelled_requests_leave_the_connection_in_step() {
 }
 
 use std::future::Future;
+
+/// How many clients the server has connected, by `CLIENT LIST`.
+fn client_count(server: &redis_server::RedisServer) -> usize {
+    match server.query(&["CLIENT", "LIST"]) {
+        redis_server::Reply::Bulk(Some(list)) => String::from_utf8_lossy(&list).lines().count(),
+        other => panic!("CLIENT LIST: {other:?}"),
+    }
+}
+
+#[test]
+fn an_idle_connection_sleeps_and_the_last_clone_closes_it() {
+    let Some(server) = redis_server::start() else {
+        return;
+    };
+    let url = server.url();
+    let server = std::sync::Arc::new(server);
+    let watched = server.clone();
+    let report = bounded(Duration::from_secs(30), move || {
+        let rt = evloop::Runtime::new().unwrap();
+        let con = rt.block_on(async {
+            let client = Client::open(url).unwrap();
+            let mut con = client.get_multiplexed_async_connection().await.unwrap();
+            con.set::<_, _, ()>("k", 1).await.unwrap();
+            con
+        });
+        // One client of ours, plus the query's own.
+        assert_eq!(client_count(&watched), 2);
+        // Idle for 300 ms: the driver waits in the one mio wait.
+        let ticks = rt.metrics().ticks;
+        rt.block_on(evloop::time::sleep(Duration::from_millis(300)));
+        let idle_ticks = rt.metrics().ticks - ticks;
+        // The clones go; the driver task ends and closes the socket.
+        let clone = con.clone();
+        drop(con);
+        rt.block_on(evloop::task::yield_now());
+        assert_eq!(
+            rt.metrics().alive_tasks,
+            1,
+            "one clone left: the driver stays"
+        );
+        drop(clone);
+        // The drop (outside the loop) wakes the driver through the remote
+        // queue: it ends within a few turns.
+        for _ in 0..5 {
+            rt.block_on(evloop::task::yield_now());
+        }
+        let tasks_after = rt.metrics().alive_tasks;
+        let sockets_after = rt.metrics().io_sources;
+        (idle_ticks, tasks_after, sockets_after)
+    });
+    let (idle_ticks, tasks_after, sockets_after) = report.value;
+    assert!(idle_ticks <= 3, "{idle_ticks} ticks while idle");
+    report.assert_cpu_below(Duration::from_millis(200));
+    assert_eq!(
+        (tasks_after, sockets_after),
+        (0, 0),
+        "the driver ended and closed its socket"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while client_count(&server) > 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server still sees our connection"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn requests_dropped_mid_flight_and_a_dropped_runtime_leave_nothing_behind() {
+    let Some(server) = redis_server::shared() else {
+        return;
+    };
+    let url = server.url();
+    bounded(Duration::from_secs(30), move || {
+        let rt = evloop::Runtime::new().unwrap();
+        let client = Client::open(url).unwrap();
+        rt.block_on(async {
+            let con = client.get_multiplexed_async_connection().await.unwrap();
+            // Tasks with requests in flight, aborted at once.
+            let tasks: Vec<_> = (0..10)
+                .map(|_| {
+                    let mut con = con.clone();
+                    evloop::spawn(async move {
+                        let _: RedisResult<Option<String>> = con.get("k").await;
+                    })
+                })
+                .collect();
+            evloop::task::yield_now().await;
+            for task in &tasks {
+                task.abort();
+            }
+            drop(con);
+            // Every owed reply is read, then the driver ends.
+            for _ in 0..100 {
+                evloop::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
+        assert_eq!(rt.metrics().alive_tasks, 0);
+        assert_eq!(rt.metrics().io_sources, 0);
+        // A connection alive when its runtime drops: the runtime takes the
+        // driver and the socket with it; a request after that says so.
+        let (mut con, mut pubsub) = rt.block_on(async {
+            (
+                client.get_multiplexed_async_connection().await.unwrap(),
+                client.get_async_pubsub().await.unwrap(),
+            )
+        });
+        drop(rt);
+        let rt = evloop::Runtime::new().unwrap();
+        let err = rt.block_on(con.get::<_, Option<String>>("k")).unwrap_err();
+        assert!(
+            err.is_connection_dropped() || err.kind() == ErrorKind::ClientError,
+            "{err}"
+        );
+        let err = rt.block_on(pubsub.subscribe("c")).unwrap_err();
+        assert!(err.to_string().contains("another evloop runtime"), "{err}");
+    });
+}
