@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod http_server;
+pub mod python_rq;
 pub mod redis_server;
 #[cfg(feature = "tls")]
 pub mod tls_server;
