@@ -268,6 +268,7 @@
 //! | `tls` | no | HTTPS for the client (rustls) |
 //! | `json` | no | JSON bodies (serde) |
 //! | `redis` | no | a Redis client with redis-rs's names |
+//! | `rq` | no | RQ-compatible queues and workers (Python RQ's format) |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -288,6 +289,8 @@ pub(crate) mod io;
 pub mod net;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "rq")]
+pub mod rq;
 pub mod runtime;
 #[cfg(all(unix, feature = "signal"))]
 pub mod signal;
