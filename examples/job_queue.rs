@@ -8,6 +8,23 @@
 //! cargo run --example job_queue -- http://127.0.0.1:8000/ http://127.0.0.1:8000/about
 //! ```
 //!
+//! # The real thing: RQ through Redis (`--features rq`)
+//!
+//! ```sh
+//! job_queue worker  --redis URL [--queue Q] [--burst] [--concurrency N] [--name NAME]
+//! job_queue enqueue --redis URL [--queue Q] [--no-wait] FUNC ARG...
+//! ```
+//!
+//! `worker` is an RQ-compatible worker (`evloop::rq::Worker`) with the
+//! note's `mymodule.count_words_at_url(url)` plus `mymodule.echo(x)` and
+//! `mymodule.fail(msg)`; `enqueue` puts one job per ARG on the queue in
+//! Python RQ's format and prints `ID: <return value as JSON>` as each
+//! result comes (`ID: failed: <exception>`, exit status 1 if any failed),
+//! or just the ids with `--no-wait`. Python RQ (`Queue(...,
+//! serializer=JSONSerializer)`, `rq worker --serializer json`) shares the
+//! same queue from either side, and many workers on many machines split
+//! the work, each job run once.
+//!
 //! By default nothing leaves the machine: the example starts a small HTTP
 //! server on 127.0.0.1 (a free port) on the same event loop, the one
 //! `reddit_top` uses (`examples/support/fixture_server.rs`), and enqueues
@@ -47,6 +64,10 @@ use evloop::task::{Builder, JoinHandle};
 
 #[path = "support/fixture_server.rs"]
 mod fixture_server;
+
+#[cfg(feature = "rq")]
+#[path = "support/rq_mode.rs"]
+mod rq_mode;
 
 use fixture_server::Page;
 
@@ -115,6 +136,20 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // The real mode: through Redis, in Python RQ's format.
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(mode @ ("worker" | "enqueue")) = argv.first().map(String::as_str) {
+        #[cfg(feature = "rq")]
+        return rq_mode::main(mode, &argv[1..]);
+        #[cfg(not(feature = "rq"))]
+        {
+            eprintln!(
+                "job_queue {mode} talks to Redis and needs the rq feature: \
+                 cargo run --example job_queue --features rq -- {mode} --redis URL ..."
+            );
+            return ExitCode::from(2);
+        }
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {

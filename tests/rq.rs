@@ -265,3 +265,335 @@ fn evloop_enqueues_and_python_s_rq_worker_runs_the_jobs() {
     .value
     .unwrap();
 }
+
+/// The `job_queue` example's binary (plain `cargo test` builds it; with
+/// `--all-features` it has the `worker` and `enqueue` modes).
+fn job_queue() -> std::process::Command {
+    let mut path = std::env::current_exe().unwrap();
+    path.pop();
+    if path.ends_with("deps") {
+        path.pop();
+    }
+    std::process::Command::new(path.join("examples").join("job_queue"))
+}
+
+/// Starts `job_queue worker` with its log in `log`.
+fn worker_process(
+    url: &str,
+    queue: &str,
+    name: &str,
+    args: &[&str],
+    log: &std::path::Path,
+) -> std::process::Child {
+    job_queue()
+        .args(["worker", "--redis", url, "--queue", queue, "--name", name])
+        .args(args)
+        .stdout(std::fs::File::create(log).unwrap())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("run job_queue (plain `cargo test --all-features` builds it)")
+}
+
+/// Waits for a child at most `limit`; kills it and panics past that.
+fn wait_child(mut child: std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("a worker did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Enqueues `n` `mymodule.echo(i)` jobs from 50 tasks (auto-pipelined).
+fn enqueue_echoes(url: &str, queue: &str, n: usize) -> Vec<String> {
+    let (url, queue) = (url.to_owned(), queue.to_owned());
+    bounded(Duration::from_secs(60), move || {
+        evloop::block_on(async move {
+            let con = Client::open(url.as_str())
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            let q = Queue::new(queue, con);
+            let tasks: Vec<_> = (0..50)
+                .map(|t| {
+                    let q = q.clone();
+                    evloop::spawn(async move {
+                        let mut ids = Vec::new();
+                        for i in (t..n).step_by(50) {
+                            ids.push(
+                                q.enqueue("mymodule.echo", (i,))
+                                    .await
+                                    .unwrap()
+                                    .id()
+                                    .to_owned(),
+                            );
+                        }
+                        ids
+                    })
+                })
+                .collect();
+            let mut ids = Vec::new();
+            for task in tasks {
+                ids.extend(task.await.unwrap());
+            }
+            ids
+        })
+    })
+    .value
+}
+
+/// Results per job (`XLEN rq:results:ID`), statuses, and what is left in
+/// the started registry and the intermediate list.
+fn audit(url: &str, queue: &str, ids: &[String]) -> (Vec<i64>, Vec<Option<String>>, usize, usize) {
+    let (url, queue, ids) = (url.to_owned(), queue.to_owned(), ids.to_vec());
+    bounded(Duration::from_secs(60), move || {
+        evloop::block_on(async move {
+            let mut con = Client::open(url.as_str())
+                .unwrap()
+                .get_multiplexed_async_connection()
+                .await
+                .unwrap();
+            let mut lens = evloop::redis::pipe();
+            let mut statuses = evloop::redis::pipe();
+            for id in &ids {
+                lens.cmd("XLEN").arg(format!("rq:results:{id}"));
+                statuses
+                    .cmd("HGET")
+                    .arg(format!("rq:job:{id}"))
+                    .arg("status");
+            }
+            let lens: Vec<i64> = lens.query_async(&mut con).await.unwrap();
+            let statuses: Vec<Option<String>> = statuses.query_async(&mut con).await.unwrap();
+            let wip: usize = evloop::redis::cmd("ZCARD")
+                .arg(format!("rq:wip:{queue}"))
+                .query_async(&mut con)
+                .await
+                .unwrap();
+            let intermediate: usize = evloop::redis::cmd("LLEN")
+                .arg(format!("rq:queue:{queue}:intermediate"))
+                .query_async(&mut con)
+                .await
+                .unwrap();
+            (lens, statuses, wip, intermediate)
+        })
+    })
+    .value
+}
+
+#[test]
+fn three_worker_processes_share_three_thousand_jobs_each_run_once() {
+    let Some(server) = redis_server::shared() else {
+        return;
+    };
+    let url = server.url();
+    let queue = unique_key("shared-3000").replace(':', "-");
+    let ids = enqueue_echoes(&url, &queue, 3000);
+    let dir = ModuleDir::mymodule(); // a temp dir for the logs
+    let workers: Vec<_> = (0..3)
+        .map(|n| {
+            let log = dir.path().join(format!("w{n}.log"));
+            let child = worker_process(
+                &url,
+                &queue,
+                &format!("{queue}-w{n}"),
+                &["--burst", "--concurrency", "8"],
+                &log,
+            );
+            (child, log)
+        })
+        .collect();
+    let mut total = 0;
+    for (child, log) in workers {
+        assert!(wait_child(child, Duration::from_secs(120)).success());
+        let log = std::fs::read_to_string(log).unwrap();
+        let done = log
+            .lines()
+            .find(|l| l.starts_with("Worker done:"))
+            .expect("a summary line")
+            .to_owned();
+        let finished: usize = done.split_whitespace().nth(2).unwrap().parse().unwrap();
+        assert!(finished > 0, "one worker got no job: {done}");
+        total += finished;
+    }
+    assert_eq!(total, 3000);
+    let (lens, statuses, wip, intermediate) = audit(&url, &queue, &ids);
+    assert!(lens.iter().all(|&n| n == 1), "a job ran twice or never");
+    assert!(statuses.iter().all(|s| s.as_deref() == Some("finished")));
+    assert_eq!((wip, intermediate), (0, 0));
+}
+
+#[test]
+fn a_warm_shutdown_finishes_the_running_jobs_and_loses_none() {
+    let Some(server) = redis_server::shared() else {
+        return;
+    };
+    let url = server.url();
+    let queue = unique_key("warm").replace(':', "-");
+    let slow = TestServer::start(|_| {
+        std::thread::sleep(Duration::from_millis(40));
+        ok("three little words")
+    });
+    let page = slow.url("/slow");
+    let ids = bounded(Duration::from_secs(30), {
+        let (url, queue) = (url.clone(), queue.clone());
+        move || {
+            evloop::block_on(async move {
+                let con = Client::open(url.as_str())
+                    .unwrap()
+                    .get_multiplexed_async_connection()
+                    .await
+                    .unwrap();
+                let q = Queue::new(queue, con);
+                let mut ids = Vec::new();
+                for _ in 0..200 {
+                    ids.push(
+                        q.enqueue("mymodule.count_words_at_url", (&page,))
+                            .await
+                            .unwrap()
+                            .id()
+                            .to_owned(),
+                    );
+                }
+                ids
+            })
+        }
+    })
+    .value;
+    let dir = ModuleDir::mymodule();
+    let log = dir.path().join("warm.log");
+    let name = format!("{queue}-w");
+    let child = worker_process(&url, &queue, &name, &["--concurrency", "4"], &log);
+    // Let it get going, then SIGTERM it mid-run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("Job OK")
+        .count()
+        < 10
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker does not run jobs"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        wait_child(child, Duration::from_secs(30)).success(),
+        "a warm shutdown exits 0"
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("Warm shut down requested"), "{log}");
+    let (lens, statuses, wip, intermediate) = audit(&url, &queue, &ids);
+    let finished = statuses
+        .iter()
+        .filter(|s| s.as_deref() == Some("finished"))
+        .count();
+    let queued = statuses
+        .iter()
+        .filter(|s| s.as_deref() == Some("queued"))
+        .count();
+    assert!(finished >= 10 && finished < 200, "{finished} finished");
+    assert_eq!(
+        finished + queued,
+        200,
+        "every job either ran or still waits"
+    );
+    assert_eq!((wip, intermediate), (0, 0), "nothing left half-taken");
+    assert_eq!(lens.iter().filter(|&&n| n == 1).count(), finished);
+    // The worker deregistered.
+    let info = server.query(&["SISMEMBER", "rq:workers", &format!("rq:worker:{name}")]);
+    assert_eq!(info, redis_server::Reply::Int(0));
+    // Another worker takes the rest: each job ran exactly once.
+    let rest = worker_process(
+        &url,
+        &queue,
+        &format!("{name}2"),
+        &["--burst", "--concurrency", "8"],
+        &dir.path().join("rest.log"),
+    );
+    assert!(wait_child(rest, Duration::from_secs(60)).success());
+    let (lens, statuses, ..) = audit(&url, &queue, &ids);
+    assert!(lens.iter().all(|&n| n == 1));
+    assert!(statuses.iter().all(|s| s.as_deref() == Some("finished")));
+}
+
+#[test]
+fn a_killed_worker_s_job_is_found_by_rq_s_own_cleanup() {
+    let Some(Setup { url, rq }) = setup() else {
+        return;
+    };
+    let queue = unique_key("killed").replace(':', "-");
+    let stuck = TestServer::start(|_| {
+        std::thread::sleep(Duration::from_secs(20));
+        ok("too late")
+    });
+    let env = [("REDIS_URL", url.as_str()), ("RQ_QUEUE", queue.as_str())];
+    rq.python_ok(
+        &format!(
+            "{PREAMBLE}q.enqueue('mymodule.count_words_at_url', '{}', job_id='{queue}-job')",
+            stuck.url("/stuck")
+        ),
+        &env,
+    );
+    let dir = ModuleDir::mymodule();
+    let mut child = worker_process(
+        &url,
+        &queue,
+        &format!("{queue}-w"),
+        &[],
+        &dir.path().join("killed.log"),
+    );
+    let job = format!("{queue}-job");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = rq.python_ok(
+            &format!("{PREAMBLE}print(Job.fetch('{job}', connection=r, serializer=JSONSerializer).get_status().value)"),
+            &env,
+        );
+        if status.trim() == "started" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job never started: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no goodbye, the job stays "started"
+    child.wait().unwrap();
+    let out = rq.python_ok(
+        &format!(
+            "{PREAMBLE}
+reg = StartedJobRegistry(queue=q)
+before = reg.get_job_ids(cleanup=False)
+reg.cleanup(timestamp=time.time() + 1000)
+job = Job.fetch('{job}', connection=r, serializer=JSONSerializer)
+print(json.dumps([before, str(job.get_status().value), job.exc_info, FailedJobRegistry(queue=q).get_job_ids()]))
+"
+        ),
+        &env,
+    );
+    let out: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        out[0].as_array().unwrap().len(),
+        1,
+        "the job was in the started registry: {out}"
+    );
+    assert_eq!(out[1], "failed", "{out}");
+    assert!(
+        out[2].as_str().unwrap().contains("AbandonedJobError"),
+        "{out}"
+    );
+    assert_eq!(out[3], json!([job]));
+}
