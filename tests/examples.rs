@@ -453,7 +453,9 @@ fn job_queue_reports_a_failed_job_and_exits_nonzero() {
 fn redis_counter_counts_ten_thousand_and_round_trips_a_message() {
     // Against the test binary's own private server (`--url`), so the run
     // does not depend on the example finding redis-server itself.
-    let Some(server) = util::redis_server::shared() else { return };
+    let Some(server) = util::redis_server::shared() else {
+        return;
+    };
     let out = run_example("redis_counter", &["--url", &server.url()]);
     assert!(
         out.contains("100 tasks x 100 INCR on one connection") && out.contains(" = 10000 in "),

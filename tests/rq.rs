@@ -503,7 +503,7 @@ fn a_warm_shutdown_finishes_the_running_jobs_and_loses_none() {
         .iter()
         .filter(|s| s.as_deref() == Some("queued"))
         .count();
-    assert!(finished >= 10 && finished < 200, "{finished} finished");
+    assert!((10..200).contains(&finished), "{finished} finished");
     assert_eq!(
         finished + queued,
         200,
