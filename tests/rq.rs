@@ -597,3 +597,85 @@ print(json.dumps([before, str(job.get_status().value), job.exc_info, FailedJobRe
     );
     assert_eq!(out[3], json!([job]));
 }
+
+#[test]
+fn job_queue_enqueue_waits_for_each_result_and_says_which_failed() {
+    let Some(server) = redis_server::shared() else {
+        return;
+    };
+    let url = server.url();
+    let queue = unique_key("cli").replace(':', "-");
+    let run = |args: &[&str]| {
+        job_queue()
+            .args([
+                "enqueue",
+                "--redis",
+                url.as_str(),
+                "--queue",
+                queue.as_str(),
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let ok_jobs = run(&["mymodule.echo", "hello", "{\"not\": \"parsed\"}"]);
+    let failing = run(&["mymodule.fail", "boom"]);
+    let dir = ModuleDir::mymodule();
+    let worker = worker_process(
+        &url,
+        &queue,
+        &format!("{queue}-w"),
+        &["--concurrency", "2"],
+        &dir.path().join("cli.log"),
+    );
+    let collect = |child: std::process::Child| {
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok_status, ok_out) = collect(ok_jobs);
+    let (fail_status, fail_out) = collect(failing);
+    let mut worker = worker;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    assert!(ok_status, "{ok_out}");
+    let lines: Vec<&str> = ok_out.lines().collect();
+    assert_eq!(lines.len(), 2, "{ok_out}");
+    assert!(lines[0].ends_with(": \"hello\""), "{ok_out}");
+    assert!(
+        lines[1].ends_with(r#": "{\"not\": \"parsed\"}""#),
+        "arguments are strings: {ok_out}"
+    );
+    assert!(!fail_status, "a failed job makes the exit status non-zero");
+    assert!(
+        fail_out
+            .trim_end()
+            .ends_with(": failed: evloop.rq.JobFailed: boom"),
+        "{fail_out}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("cli.log")).unwrap();
+    assert!(
+        log.contains(&format!("RQ worker 'rq:worker:{queue}-w' started")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("*** Listening on {queue}...")),
+        "{log}"
+    );
+    assert!(
+        log.contains("mymodule.echo('hello')")
+            && log.contains("Job OK")
+            && log.contains("Result is kept for 500 seconds"),
+        "{log}"
+    );
+    // --no-wait prints the ids only.
+    let out = run(&["--no-wait", "mymodule.echo", "a", "b"])
+        .wait_with_output()
+        .unwrap();
+    let ids = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(ids.lines().count(), 2, "{ids}");
+    assert!(ids.lines().all(|id| id.len() == 36), "{ids}");
+}

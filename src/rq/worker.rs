@@ -279,7 +279,7 @@ impl Worker {
                     // (none of them enqueues, but another client may have).
                     drop(permit);
                     drop(slots.acquire_many(self.concurrency as u32).await);
-                    if self.take_peek().await? {
+                    if self.take_peek(&state.con).await? {
                         continue;
                     }
                     return Ok(());
@@ -353,8 +353,8 @@ impl Worker {
     }
 
     /// True if any queue has a job waiting.
-    async fn take_peek(&self) -> RqResult<bool> {
-        let mut con = self.client.get_multiplexed_async_connection().await?;
+    async fn take_peek(&self, con: &MultiplexedConnection) -> RqResult<bool> {
+        let mut con = con.clone();
         for queue in &self.queues {
             if con.llen::<_, usize>(keys::queue(queue)).await? > 0 {
                 return Ok(true);
