@@ -421,7 +421,7 @@ impl LockFile {
                     .ok()
                     .and_then(|s| s.trim().parse::<u32>().ok());
                 let stale = match holder {
-                    Some(pid) => !process_alive(pid),
+                    Some(pid) => !super::redis_server::process_alive(pid),
                     // Empty: its maker is between create and write, or died
                     // there; call it stale once it is a minute old.
                     None => std::fs::metadata(path)
@@ -443,18 +443,6 @@ impl LockFile {
 impl Drop for LockFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Linux: `/proc/PID/stat` exists and its state is not `Z` (zombie) or `X`.
-fn process_alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !matches!(
-            stat.rfind(')')
-                .and_then(|i| stat[i + 1..].split_whitespace().next()),
-            Some("Z" | "X")
-        ),
-        Err(_) => false,
     }
 }
 

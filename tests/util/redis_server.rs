@@ -545,7 +545,7 @@ fn temp_dir() -> PathBuf {
 }
 
 /// Linux: `/proc/PID/stat` exists and its state is not `Z` (zombie) or `X`.
-fn process_alive(pid: u32) -> bool {
+pub fn process_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => !matches!(
             stat.rfind(')')
