@@ -77,9 +77,15 @@ unset PYTHONHOME RQ_KEY_PREFIX
 TMP=$(mktemp -d)
 SERVER_PID=
 HTTP_PID=
+# No errexit in here: `wait` on a killed child returns non-zero, which under
+# set -e would end the trap before the next server is stopped.
 cleanup() {
-    [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null && wait "$HTTP_PID" 2>/dev/null
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    set +e
+    local pid
+    for pid in $HTTP_PID $SERVER_PID; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
     rm -rf "$TMP"
 }
 trap cleanup EXIT
