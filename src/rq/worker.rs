@@ -260,7 +260,10 @@ impl Worker {
         Ok(state.summary.get())
     }
 
-    /// The taking loop: a slot, then a job, then its task.
+    /// The taking loop: free slots, then as many jobs as they hold (one
+    /// round trip for all), then a task for each. A job's task reads its
+    /// hash itself, so that the reads of many jobs share round trips on the
+    /// shared connection and the taker only ever waits for `LMOVE`s.
     async fn take_jobs(
         &self,
         burst: bool,
@@ -269,15 +272,20 @@ impl Worker {
         slots: &Rc<Semaphore>,
     ) -> RqResult<()> {
         while !self.stop.requested.get() {
-            let permit = slots.clone().acquire_owned().await.expect("never closed");
+            let first = slots.clone().acquire_owned().await.expect("never closed");
             if self.stop.requested.get() {
                 break;
             }
-            let Some((queue, id)) = self.take_one(burst, taker).await? else {
+            let mut permits = vec![first];
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                permits.push(permit);
+            }
+            let taken = self.take_some(burst, taker, permits.len()).await?;
+            if taken.is_empty() {
+                drop(permits);
                 if burst {
                     // Empty: wait for the running jobs, then look again
                     // (none of them enqueues, but another client may have).
-                    drop(permit);
                     drop(slots.acquire_many(self.concurrency as u32).await);
                     if self.take_peek(&state.con).await? {
                         continue;
@@ -286,38 +294,54 @@ impl Worker {
                 }
                 self.worker_heartbeat(&state.con).await?;
                 continue;
-            };
-            let mut con = state.con.clone();
-            let hash: HashMap<String, Vec<u8>> = cmd("HGETALL")
-                .arg(keys::job(&id))
-                .query_async(&mut con)
-                .await?;
-            if hash.is_empty() {
-                // Deleted or expired while queued: RQ skips it too.
-                if self.queues.len() == 1 {
-                    cmd("LREM")
-                        .arg(keys::intermediate(&queue))
-                        .arg(1)
-                        .arg(&id)
-                        .query_async::<()>(&mut con)
-                        .await?;
-                }
-                continue;
             }
-            let task = JobRun {
-                state: state.clone(),
-                queue,
-                id,
-                hash,
-                handlers: self.handlers.clone(),
-                single_queue: self.queues.len() == 1,
-            };
-            drop(crate::spawn(async move {
-                let _permit = permit;
-                task.run().await;
-            }));
+            for ((queue, id), permit) in taken.into_iter().zip(permits) {
+                let task = JobRun {
+                    state: state.clone(),
+                    queue,
+                    id,
+                    hash: HashMap::new(),
+                    handlers: self.handlers.clone(),
+                    single_queue: self.queues.len() == 1,
+                };
+                drop(crate::spawn(async move {
+                    let _permit = permit;
+                    task.fetch_and_run().await;
+                }));
+            }
         }
         Ok(())
+    }
+
+    /// Up to `room` job ids. From one queue, one round trip of `LMOVE`s
+    /// takes them all; if there were none (and not in burst mode) one
+    /// `BLMOVE` waits for the next. From several queues, one at a time.
+    async fn take_some(
+        &self,
+        burst: bool,
+        con: &mut crate::redis::aio::Connection,
+        room: usize,
+    ) -> RqResult<Vec<(String, String)>> {
+        let [queue] = self.queues.as_slice() else {
+            return Ok(self.take_one(burst, con).await?.into_iter().collect());
+        };
+        if room > 1 || burst {
+            let (from, to) = (keys::queue(queue), keys::intermediate(queue));
+            let mut p = pipe();
+            for _ in 0..room {
+                p.cmd("LMOVE").arg(&from).arg(&to).arg("LEFT").arg("RIGHT");
+            }
+            let ids: Vec<Option<String>> = p.query_async(con).await?;
+            let ids: Vec<(String, String)> = ids
+                .into_iter()
+                .flatten()
+                .map(|id| (queue.clone(), id))
+                .collect();
+            if !ids.is_empty() || burst {
+                return Ok(ids);
+            }
+        }
+        Ok(self.take_one(burst, con).await?.into_iter().collect())
     }
 
     /// One job id, as RQ takes it: `BLMOVE` into the intermediate list for
@@ -598,6 +622,40 @@ impl JobRun {
         self.field(name).and_then(|v| v.trim().parse().ok())
     }
 
+    /// Reads the job's hash, then runs it; a job deleted or expired while
+    /// it was queued is skipped, as RQ skips it.
+    async fn fetch_and_run(mut self) {
+        let mut con = self.state.con.clone();
+        let fetched: crate::redis::RedisResult<HashMap<String, Vec<u8>>> = cmd("HGETALL")
+            .arg(keys::job(&self.id))
+            .query_async(&mut con)
+            .await;
+        match fetched {
+            Ok(hash) if hash.is_empty() => {
+                if self.single_queue {
+                    let _ = cmd("LREM")
+                        .arg(keys::intermediate(&self.queue))
+                        .arg(1)
+                        .arg(&self.id)
+                        .query_async::<()>(&mut con)
+                        .await;
+                }
+            }
+            Ok(hash) => {
+                self.hash = hash;
+                self.run().await;
+            }
+            Err(e) => {
+                // Left in the intermediate list, where RQ's maintenance
+                // finds it.
+                self.state.say(format!(
+                    "{}: could not read job {}: {e}",
+                    self.queue, self.id
+                ));
+            }
+        }
+    }
+
     async fn run(self) {
         let state = self.state.clone();
         let exec = uuid4().replace('-', "");
@@ -620,10 +678,9 @@ impl JobRun {
         let took = started.elapsed();
         let ended_unix = time::unix_now();
         state.jobs.borrow_mut().remove(&self.id);
-        let mut summary = state.summary.get();
+        let succeeded = outcome.is_ok();
         let result = match outcome {
             Ok(value) => {
-                summary.finished += 1;
                 let ttl = self.number("result_ttl").unwrap_or(DEFAULT_RESULT_TTL);
                 let done = self
                     .finish(&exec, &value, ttl, took, started_unix, ended_unix)
@@ -637,7 +694,6 @@ impl JobRun {
                 done
             }
             Err(text) => {
-                summary.failed += 1;
                 state.say(format!(
                     "{}: Job failed ({}): {}",
                     self.queue,
@@ -648,6 +704,13 @@ impl JobRun {
                     .await
             }
         };
+        // Counted after the awaits, in one step: other jobs end meanwhile.
+        let mut summary = state.summary.get();
+        if succeeded {
+            summary.finished += 1;
+        } else {
+            summary.failed += 1;
+        }
         state.summary.set(summary);
         if let Err(e) = result {
             state.say(format!(
