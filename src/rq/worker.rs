@@ -675,16 +675,18 @@ impl JobRun {
         }
         state.say(format!("{}: {description} ({})", self.queue, self.id));
         let outcome = self.call(timeout).await;
-        let took = started.elapsed();
-        let ended_unix = time::unix_now();
+        let ended = Ended {
+            exec,
+            started: started_unix,
+            ended: time::unix_now(),
+            took: started.elapsed(),
+        };
         state.jobs.borrow_mut().remove(&self.id);
         let succeeded = outcome.is_ok();
         let result = match outcome {
             Ok(value) => {
                 let ttl = self.number("result_ttl").unwrap_or(DEFAULT_RESULT_TTL);
-                let done = self
-                    .finish(&exec, &value, ttl, took, started_unix, ended_unix)
-                    .await;
+                let done = self.finish(&ended, &value, ttl).await;
                 state.say(format!("{}: Job OK ({})", self.queue, self.id));
                 state.say(match ttl {
                     0 => "Result discarded immediately".into(),
@@ -700,8 +702,7 @@ impl JobRun {
                     self.id,
                     text.trim_end()
                 ));
-                self.fail(&exec, &text, took, started_unix, ended_unix)
-                    .await
+                self.fail(&ended, &text).await
             }
         };
         // Counted after the awaits, in one step: other jobs end meanwhile.
@@ -837,163 +838,153 @@ impl JobRun {
         Ok(())
     }
 
-    /// The commands that end an execution either way: the execution and
-    /// its registry entries go, the worker's counters move.
-    fn end_common(&self, p: &mut Pipeline, exec: &str, took: Duration, counter: &str) {
-        let worker = keys::worker(&self.state.worker);
-        p.cmd("DEL").arg(keys::execution(&self.id, exec)).ignore();
-        p.cmd("ZREM")
-            .arg(keys::started(&self.queue))
-            .arg(format!("{}:{exec}", self.id))
-            .ignore();
-        p.cmd("ZREM")
-            .arg(keys::executions(&self.id))
-            .arg(exec)
-            .ignore();
-        p.cmd("SREM")
-            .arg(keys::worker_executions(&self.state.worker))
-            .arg(format!("{}:{exec}", self.id))
-            .ignore();
-        p.cmd("HINCRBY").arg(&worker).arg(counter).arg(1).ignore();
-        p.cmd("HINCRBYFLOAT")
-            .arg(&worker)
-            .arg("total_working_time")
-            .arg(took.as_secs_f64())
-            .ignore();
-        p.cmd("HSET").arg(&worker).arg("state").arg("idle").ignore();
-    }
-
-    async fn finish(
-        &self,
-        exec: &str,
-        value: &Value,
-        ttl: i64,
-        took: Duration,
-        started: f64,
-        ended: f64,
-    ) -> RqResult<()> {
-        let job = keys::job(&self.id);
-        let results = keys::results(&self.id);
+    /// The transaction that ends an execution, either way: the job's
+    /// status, its result in the results stream (`type` 1 or 2, with its
+    /// `field`), the execution and its registry entries gone, the worker's
+    /// counters moved. The caller adds what differs (TTLs, registries).
+    fn end(&self, run: &Ended, status: &str, result: Option<(u8, &str, String)>) -> Pipeline {
+        let (job, worker) = (keys::job(&self.id), keys::worker(&self.state.worker));
+        let member = format!("{}:{}", self.id, run.exec);
         let now = time::now_utc();
         let mut p = pipe();
         p.atomic();
-        self.end_common(&mut p, exec, took, "successful_job_count");
         p.cmd("HSET")
             .arg(&job)
             .arg("status")
-            .arg("finished")
+            .arg(status)
             .arg("ended_at")
             .arg(&now)
             .arg("last_heartbeat")
             .arg(&now)
             .ignore();
-        if ttl == 0 {
+        if let Some((kind, field, value)) = result {
+            p.cmd("XADD")
+                .arg(keys::results(&self.id))
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(10)
+                .arg("*")
+                .arg("type")
+                .arg(kind)
+                .arg("worker_name")
+                .arg(&self.state.worker);
+            if !field.is_empty() {
+                p.arg(field).arg(value);
+            }
+            p.arg("execution_id")
+                .arg(&run.exec)
+                .arg("execution_started_at")
+                .arg(run.started)
+                .arg("execution_ended_at")
+                .arg(run.ended)
+                .ignore();
+        }
+        p.cmd("DEL")
+            .arg(keys::execution(&self.id, &run.exec))
+            .ignore();
+        p.cmd("ZREM")
+            .arg(keys::started(&self.queue))
+            .arg(&member)
+            .ignore();
+        p.cmd("ZREM")
+            .arg(keys::executions(&self.id))
+            .arg(&run.exec)
+            .ignore();
+        p.cmd("SREM")
+            .arg(keys::worker_executions(&self.state.worker))
+            .arg(&member)
+            .ignore();
+        let counter = if status == "finished" {
+            "successful_job_count"
+        } else {
+            "failed_job_count"
+        };
+        p.cmd("HINCRBY").arg(&worker).arg(counter).arg(1).ignore();
+        p.cmd("HINCRBYFLOAT")
+            .arg(&worker)
+            .arg("total_working_time")
+            .arg(run.took.as_secs_f64())
+            .ignore();
+        p.cmd("HSET").arg(&worker).arg("state").arg("idle").ignore();
+        p
+    }
+
+    /// Records a job that returned `value`, kept for `ttl` seconds.
+    async fn finish(&self, run: &Ended, value: &Value, ttl: i64) -> RqResult<()> {
+        let (job, results) = (keys::job(&self.id), keys::results(&self.id));
+        let mut p = if ttl == 0 {
             // Not kept: the job goes at once, as RQ's `cleanup(0)`.
+            let mut p = self.end(run, "finished", None);
             p.cmd("DEL")
                 .arg(&job)
                 .arg(&results)
                 .arg(keys::executions(&self.id))
                 .ignore();
+            p
         } else {
-            p.cmd("XADD")
-                .arg(&results)
-                .arg("MAXLEN")
-                .arg("~")
-                .arg(10)
-                .arg("*");
-            p.arg("type")
-                .arg(1)
-                .arg("worker_name")
-                .arg(&self.state.worker);
-            if !value.is_null() {
-                p.arg("return_value")
-                    .arg(encode::base64(value.to_string().as_bytes()));
-            }
-            p.arg("execution_id")
-                .arg(exec)
-                .arg("execution_started_at")
-                .arg(started)
-                .arg("execution_ended_at")
-                .arg(ended);
-            p.ignore();
-            if ttl > 0 {
-                let until = time::unix_now() as i64 + ttl;
-                p.cmd("EXPIRE").arg(&results).arg(ttl).ignore();
-                p.cmd("ZADD")
-                    .arg(keys::finished(&self.queue))
-                    .arg(until)
-                    .arg(&self.id)
-                    .ignore();
-                p.cmd("EXPIRE").arg(&job).arg(ttl).ignore();
-            } else {
-                p.cmd("PERSIST").arg(&results).ignore();
-                p.cmd("ZADD")
-                    .arg(keys::finished(&self.queue))
-                    .arg("+inf")
-                    .arg(&self.id)
-                    .ignore();
-            }
+            // RQ leaves `return_value` out for a `None`.
+            let value = match value {
+                Value::Null => String::new(),
+                value => encode::base64(value.to_string().as_bytes()),
+            };
+            let field = if value.is_empty() { "" } else { "return_value" };
+            self.end(run, "finished", Some((1, field, value)))
+        };
+        if ttl > 0 {
+            let until = time::unix_now() as i64 + ttl;
+            p.cmd("EXPIRE").arg(&results).arg(ttl).ignore();
+            p.cmd("ZADD")
+                .arg(keys::finished(&self.queue))
+                .arg(until)
+                .arg(&self.id)
+                .ignore();
+            p.cmd("EXPIRE").arg(&job).arg(ttl).ignore();
+        } else if ttl < 0 {
+            p.cmd("PERSIST").arg(&results).ignore();
+            p.cmd("ZADD")
+                .arg(keys::finished(&self.queue))
+                .arg("+inf")
+                .arg(&self.id)
+                .ignore();
         }
         p.query_async::<()>(&mut self.state.con.clone()).await?;
         Ok(())
     }
 
-    async fn fail(
-        &self,
-        exec: &str,
-        text: &str,
-        took: Duration,
-        started: f64,
-        ended: f64,
-    ) -> RqResult<()> {
-        let job = keys::job(&self.id);
-        let results = keys::results(&self.id);
+    /// Records a job that failed with `text`.
+    async fn fail(&self, run: &Ended, text: &str) -> RqResult<()> {
         let explicit = self.number("failure_ttl");
         let ttl = explicit.unwrap_or(DEFAULT_FAILURE_TTL);
-        let now = time::now_utc();
-        let mut p = pipe();
-        p.atomic();
-        self.end_common(&mut p, exec, took, "failed_job_count");
-        p.cmd("HSET")
-            .arg(&job)
-            .arg("status")
-            .arg("failed")
-            .arg("ended_at")
-            .arg(&now)
-            .arg("last_heartbeat")
-            .arg(&now)
-            .ignore();
-        p.cmd("EXPIRE").arg(&job).arg(ttl).ignore();
+        let mut p = self.end(
+            run,
+            "failed",
+            Some((2, "exc_string", encode::exc_string(text))),
+        );
+        p.cmd("EXPIRE").arg(keys::job(&self.id)).arg(ttl).ignore();
         p.cmd("ZADD")
             .arg(keys::failed(&self.queue))
             .arg(time::unix_now() as i64 + ttl)
             .arg(&self.id)
             .ignore();
-        p.cmd("XADD")
-            .arg(&results)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(10)
-            .arg("*");
-        p.arg("type")
-            .arg(2)
-            .arg("worker_name")
-            .arg(&self.state.worker);
-        p.arg("exc_string").arg(encode::exc_string(text));
-        p.arg("execution_id")
-            .arg(exec)
-            .arg("execution_started_at")
-            .arg(started)
-            .arg("execution_ended_at")
-            .arg(ended);
-        p.ignore();
         if explicit.is_some() {
             // As RQ: a failure's results expire only with an explicit TTL.
-            p.cmd("EXPIRE").arg(&results).arg(ttl).ignore();
+            p.cmd("EXPIRE")
+                .arg(keys::results(&self.id))
+                .arg(ttl)
+                .ignore();
         }
         p.query_async::<()>(&mut self.state.con.clone()).await?;
         Ok(())
     }
+}
+
+/// An execution that ended: its id, start and end (unix seconds), and
+/// how long it ran.
+struct Ended {
+    exec: String,
+    started: f64,
+    ended: f64,
+    took: Duration,
 }
 
 /// Local time of day, `HH:MM:SS`, as RQ's log lines start (UTC here: no
