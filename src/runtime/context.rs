@@ -28,6 +28,15 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
         .flatten()
 }
 
+/// Runs `f` on runtime `id` if that is the runtime running on this thread
+/// (a waker's or a timer's home); `None` if another or none is. The
+/// callers then take the remote path.
+///
+/// `f` must not run user code: it holds a borrow of `CURRENT`.
+pub(crate) fn with_home<R>(id: u64, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    with_current(|core| (core.id == id).then(|| f(core))).flatten()
+}
+
 /// The current runtime's core, or a panic naming the fix.
 #[track_caller]
 pub(crate) fn expect_current(what: &str) -> Rc<Core> {

@@ -89,14 +89,7 @@ impl Header {
     /// this thread, and says whether it did; if not, the caller goes
     /// through the remote queue.
     fn at_home(&self, f: impl FnOnce(&Core)) -> bool {
-        let home = context::with_current(|core| {
-            let home = core.id == self.runtime_id;
-            if home {
-                f(core);
-            }
-            home
-        });
-        home == Some(true)
+        context::with_home(self.runtime_id, f).is_some()
     }
 
     fn id(&self) -> Option<TaskId> {

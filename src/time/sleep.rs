@@ -107,7 +107,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         if let Some(registration) = self.registration.take() {
-            let moved = with_home(registration, |core| {
+            let moved = context::with_home(registration.runtime_id, |core| {
                 core.timers
                     .borrow_mut()
                     .reset(registration.key, deadline.into_std())
@@ -150,12 +150,6 @@ impl Registration {
             shared.cancel_timer_remote(self.key);
         }
     }
-}
-
-/// Runs `f` on the core that holds `registration`, if that runtime is the
-/// one running on this thread.
-fn with_home<R>(registration: Registration, f: impl FnOnce(&Core) -> R) -> Option<R> {
-    context::with_current(|core| (core.id == registration.runtime_id).then(|| f(core))).flatten()
 }
 
 impl Future for Sleep {
