@@ -45,7 +45,13 @@ for line in sys.stdin:
 TMP=$(mktemp -d)
 SERVER_PID=
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    # Without errexit: a killed child's wait status is non-zero, and under
+    # `set -e` it ended the trap before the temp dir was removed.
+    set +e
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
