@@ -16,6 +16,15 @@ use util::http_server::{ok, TestServer};
 use util::python_rq::{self, ModuleDir, PythonRq, PREAMBLE};
 use util::redis_server::{self, unique_key};
 
+/// A shared connection to the test server.
+async fn connect(url: &str) -> evloop::redis::MultiplexedConnection {
+    Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
+}
+
 /// A page of 7 words on a loopback server, for count_words_at_url.
 fn page() -> TestServer {
     TestServer::start(|_| ok("one two three\nfour five  six seven"))
@@ -185,9 +194,7 @@ fn evloop_enqueues_and_python_s_rq_worker_runs_the_jobs() {
         let (url, queue, page) = (url.clone(), queue.clone(), page.url("/page"));
         move || {
             evloop::block_on(async move {
-                let con = Client::open(url.as_str())?
-                    .get_multiplexed_async_connection()
-                    .await?;
+                let con = connect(&url).await;
                 let q = Queue::new(queue, con);
                 let words = q.enqueue("mymodule.count_words_at_url", (page,)).await?;
                 let kwargs = serde_json::from_value(json!({"x": {"nested": ["é", 1e-5]}})).unwrap();
@@ -233,9 +240,7 @@ fn evloop_enqueues_and_python_s_rq_worker_runs_the_jobs() {
     );
     bounded(Duration::from_secs(30), move || {
         evloop::block_on(async move {
-            let con = Client::open(url.as_str())?
-                .get_multiplexed_async_connection()
-                .await?;
+            let con = connect(&url).await;
             let words = Job::fetch(&words, &con).await?;
             assert_eq!(words.get_status().await?, Some(JobStatus::Finished));
             assert_eq!(words.return_value().await?, Some(json!(7)));
@@ -314,11 +319,7 @@ fn enqueue_echoes(url: &str, queue: &str, n: usize) -> Vec<String> {
     let (url, queue) = (url.to_owned(), queue.to_owned());
     bounded(Duration::from_secs(60), move || {
         evloop::block_on(async move {
-            let con = Client::open(url.as_str())
-                .unwrap()
-                .get_multiplexed_async_connection()
-                .await
-                .unwrap();
+            let con = connect(&url).await;
             let q = Queue::new(queue, con);
             let tasks: Vec<_> = (0..50)
                 .map(|t| {
@@ -354,11 +355,7 @@ fn audit(url: &str, queue: &str, ids: &[String]) -> (Vec<i64>, Vec<Option<String
     let (url, queue, ids) = (url.to_owned(), queue.to_owned(), ids.to_vec());
     bounded(Duration::from_secs(60), move || {
         evloop::block_on(async move {
-            let mut con = Client::open(url.as_str())
-                .unwrap()
-                .get_multiplexed_async_connection()
-                .await
-                .unwrap();
+            let mut con = connect(&url).await;
             let mut lens = evloop::redis::pipe();
             let mut statuses = evloop::redis::pipe();
             for id in &ids {
@@ -444,11 +441,7 @@ fn a_warm_shutdown_finishes_the_running_jobs_and_loses_none() {
         let (url, queue) = (url.clone(), queue.clone());
         move || {
             evloop::block_on(async move {
-                let con = Client::open(url.as_str())
-                    .unwrap()
-                    .get_multiplexed_async_connection()
-                    .await
-                    .unwrap();
+                let con = connect(&url).await;
                 let q = Queue::new(queue, con);
                 let mut ids = Vec::new();
                 for _ in 0..200 {

@@ -42,34 +42,9 @@ for line in sys.stdin:
         print(m["executable"])')
 [ -x "$BIN" ] || { echo "no bench binary; run cargo build --release -p evloop-benches --bench redis"; exit 1; }
 
-TMP=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-    # Without errexit: a killed child's wait status is non-zero, and under
-    # `set -e` it ended the trap before the temp dir was removed.
-    set +e
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A free loopback port: the kernel picks, we close and reuse it at once.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no \
-    --dir "$TMP" --daemonize no >"$TMP/redis.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do
-    [ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ] && break
-    sleep 0.05
-done
-[ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ] ||
-    { echo "redis-server did not come up:"; cat "$TMP/redis.log"; exit 1; }
-export REDIS_URL="redis://127.0.0.1:$PORT/"
-echo "redis-server $(redis-server --version | awk '{print $3}') pid $SERVER_PID on $REDIS_URL"
+# A temp dir, the private server and the cleanup (TMP, PORT, SERVER_PID, REDIS_URL).
+. benches/scripts/common.sh
+export REDIS_URL
 
 # The server's CPU (user+sys, s) so far: who is the bottleneck on 2 cores.
 server_cpu() {

@@ -74,22 +74,9 @@ PY=$VENV/bin/python
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONNOUSERSITE=1
 unset PYTHONHOME RQ_KEY_PREFIX
 
-TMP=$(mktemp -d)
-SERVER_PID=
-HTTP_PID=
-# No errexit in here: `wait` on a killed child returns non-zero, which under
-# set -e would end the trap before the next server is stopped.
-cleanup() {
-    set +e
-    local pid
-    for pid in $HTTP_PID $SERVER_PID; do
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A temp dir, the private server and the cleanup (TMP, PORT, SERVER_PID,
+# REDIS_URL; EXTRA_PIDS are stopped too).
+. benches/scripts/common.sh
 
 # The Python side's module: tests/util/python_rq.rs's MYMODULE_PY, plus
 # io_wait (a GET returning the body's length).
@@ -138,23 +125,7 @@ def slow(seconds):
     return seconds
 PY
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-PORT=$(free_port)
-redis-server --bind 127.0.0.1 --port "$PORT" --save "" --appendonly no \
-    --dir "$TMP" --daemonize no >"$TMP/redis.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 200); do
-    [ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ] && break
-    sleep 0.05
-done
-[ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ] ||
-    { echo "redis-server did not come up:"; cat "$TMP/redis.log"; exit 1; }
-REDIS_URL="redis://127.0.0.1:$PORT/"
 rcli() { redis-cli -h 127.0.0.1 -p "$PORT" "$@"; }
-echo "redis-server $(redis-server --version | awk '{print $3}') pid $SERVER_PID on $REDIS_URL"
 
 # The I/O-bound jobs' server: every GET answered after 50 ms, a thread per
 # connection (HTTP/1.1 keep-alive for clients that want it), a listen
@@ -196,6 +167,7 @@ Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 PY
 python3 "$TMP/slow_http.py" "$HTTP_PORT" "$IO_DELAY" >"$TMP/http.log" 2>&1 &
 HTTP_PID=$!
+EXTRA_PIDS=$HTTP_PID
 IO_URL="http://127.0.0.1:$HTTP_PORT/"
 for _ in $(seq 200); do
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2).read()' "$IO_URL" \

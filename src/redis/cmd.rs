@@ -38,6 +38,23 @@ pub trait ConnectionLike {
     fn get_db(&self) -> i64;
 }
 
+/// One command's reply as `req_packed_command` returns it: an error reply
+/// becomes `Err`.
+pub(crate) fn single_reply(reply: Value) -> RedisResult<Value> {
+    match reply {
+        Value::ServerError(e) => Err(e.into()),
+        reply => Ok(reply),
+    }
+}
+
+/// The `count` replies from `offset` on, as `req_packed_commands` returns
+/// them (in place: no second vector).
+pub(crate) fn reply_window(mut replies: Vec<Value>, offset: usize, count: usize) -> Vec<Value> {
+    replies.truncate(offset.saturating_add(count));
+    replies.drain(..offset.min(replies.len()));
+    replies
+}
+
 /// A command and its arguments, encoded as they are added.
 ///
 /// # Examples

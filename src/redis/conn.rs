@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::client::{AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, ProtocolVersion};
-use super::cmd::{cmd, Cmd, ConnectionLike, Pipeline};
+use super::cmd::{cmd, reply_window, single_reply, Cmd, ConnectionLike, Pipeline};
 use super::error::{ErrorKind, RedisError, RedisResult};
 use super::resp::{Limits, Parser};
 use super::value::Value;
@@ -467,11 +467,7 @@ impl ConnectionLike for Connection {
         let mut packed = Vec::new();
         cmd.write_packed(&mut packed);
         let mut replies = self.request(packed, 1, cmd.blocking_time()).await?;
-        match replies.pop() {
-            Some(Value::ServerError(e)) => Err(e.into()),
-            Some(reply) => Ok(reply),
-            None => unreachable!("one reply was read"),
-        }
+        single_reply(replies.pop().expect("one reply was read"))
     }
 
     async fn req_packed_commands(
@@ -485,7 +481,7 @@ impl ConnectionLike for Connection {
         let replies = self
             .request(packed, pipeline.reply_count(), pipeline.blocking_time())
             .await?;
-        Ok(replies.into_iter().skip(offset).take(count).collect())
+        Ok(reply_window(replies, offset, count))
     }
 
     fn get_db(&self) -> i64 {

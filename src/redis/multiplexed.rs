@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::cmd::{Cmd, ConnectionLike, Pipeline};
+use super::cmd::{reply_window, single_reply, Cmd, ConnectionLike, Pipeline};
 use super::conn::{before, current_runtime, foreign_runtime, Reader, Settings, Transport};
 use super::error::{ErrorKind, RedisError, RedisResult};
 use super::value::Value;
@@ -362,8 +362,7 @@ impl ConnectionLike for MultiplexedConnection {
             .request(|out| cmd.write_packed(out), 1, cmd.blocking_time())
             .await?;
         match reply {
-            Replies::One(Value::ServerError(e)) => Err(e.into()),
-            Replies::One(reply) => Ok(reply),
+            Replies::One(reply) => single_reply(reply),
             Replies::Many(_) => unreachable!("a request of one reply"),
         }
     }
@@ -381,10 +380,7 @@ impl ConnectionLike for MultiplexedConnection {
                 pipeline.blocking_time(),
             )
             .await?;
-        let mut replies = replies.into_vec();
-        replies.truncate(offset.saturating_add(count));
-        replies.drain(..offset.min(replies.len()));
-        Ok(replies)
+        Ok(reply_window(replies.into_vec(), offset, count))
     }
 
     fn get_db(&self) -> i64 {

@@ -491,9 +491,7 @@ impl Worker {
                     }
                 })
                 .await;
-                if log {
-                    println!("{} Warm shut down requested (worker {name})", clock());
-                }
+                say(log, &format!("Warm shut down requested (worker {name})"));
                 stop.stop();
             });
             Some(AbortOnDrop(task))
@@ -505,9 +503,7 @@ impl Worker {
     }
 
     fn say(&self, line: String) {
-        if self.log {
-            println!("{} {line}", clock());
-        }
+        say(self.log, &line);
     }
 }
 
@@ -538,9 +534,7 @@ impl Running {
     }
 
     fn say(&self, line: String) {
-        if self.log {
-            println!("{} {line}", clock());
-        }
+        say(self.log, &line);
     }
 }
 
@@ -985,6 +979,13 @@ struct Ended {
     started: f64,
     ended: f64,
     took: Duration,
+}
+
+/// Prints one of RQ's log lines, time first, if logging is on.
+fn say(enabled: bool, line: &str) {
+    if enabled {
+        println!("{} {line}", clock());
+    }
 }
 
 /// Local time of day, `HH:MM:SS`, as RQ's log lines start (UTC here: no
