@@ -29,7 +29,7 @@ use signal_hook::consts;
 use signal_hook::SigId;
 
 use crate::io::IoSource;
-use crate::runtime::reactor::Direction;
+use crate::runtime::io_driver::Direction;
 
 /// Which signal a [`Signal`] listens for.
 ///

@@ -31,11 +31,10 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use mio::event::Source;
-use mio::Interest;
 
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
-use crate::runtime::reactor::Direction;
+use crate::runtime::io_driver::Direction;
 use crate::runtime::scheduler::Core;
 
 /// A mio source registered with the reactor of the runtime that created it.
@@ -84,10 +83,7 @@ impl<S: Source> IoSource<S> {
     /// syscall with a lasting effect first (binding a Unix socket creates
     /// its file) look up the runtime before it and come here.
     pub(crate) fn register(core: Rc<Core>, mut source: S) -> io::Result<IoSource<S>> {
-        let key = core
-            .reactor
-            .borrow_mut()
-            .register(&mut source, Interest::READABLE | Interest::WRITABLE)?;
+        let key = core.io().register(&mut source)?;
         Ok(IoSource {
             core: Rc::downgrade(&core),
             key,
@@ -132,10 +128,7 @@ impl<S: Source> IoSource<S> {
             Ok(core) => core,
             Err(e) => return Poll::Ready(Err(e)),
         };
-        let ready = core
-            .reactor
-            .borrow_mut()
-            .poll_ready(self.key, direction, cx);
+        let ready = core.io().poll_ready(self.key, direction, cx);
         match ready {
             Poll::Ready(_) if core.consume_budget() => Poll::Ready(Ok(())),
             Poll::Ready(_) => {
@@ -157,7 +150,7 @@ impl<S: Source> IoSource<S> {
     /// Forgets `direction`'s readiness: a syscall just found it stale.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         if let Some(core) = self.core.upgrade() {
-            core.reactor.borrow_mut().clear_ready(self.key, direction);
+            core.io().clear_ready(self.key, direction);
         }
     }
 
@@ -214,7 +207,7 @@ impl<S: Source> IoSource<S> {
     /// dropped runtime's poller is closed, and forgot it with it).
     fn deregister(&self, source: &mut S) -> io::Result<()> {
         match self.core.upgrade() {
-            Some(core) => core.reactor.borrow_mut().deregister(self.key, source),
+            Some(core) => core.io().deregister(self.key, source),
             None => Ok(()),
         }
     }

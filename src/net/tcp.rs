@@ -16,7 +16,7 @@ use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
 use crate::runtime::context;
-use crate::runtime::reactor::Direction;
+use crate::runtime::io_driver::Direction;
 
 /// The listen backlog: how many finished handshakes the kernel queues
 /// before `accept` takes them (Linux caps it at `somaxconn`).

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use super::addr::{resolve, try_each, ToSocketAddrs};
 use crate::io::IoSource;
 use crate::runtime::context;
-use crate::runtime::reactor::Direction;
+use crate::runtime::io_driver::Direction;
 
 /// A UDP socket: datagrams, to one connected peer or to any address.
 ///

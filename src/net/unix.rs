@@ -18,7 +18,7 @@ use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::stream::{stream_api, ReadAhead};
 use crate::io::IoSource;
 use crate::runtime::context;
-use crate::runtime::reactor::Direction;
+use crate::runtime::io_driver::Direction;
 
 /// A Unix socket waiting for connections.
 ///

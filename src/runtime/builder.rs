@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::diagnostics::DiagnosticsConfig;
 
+use super::blocking::PoolConfig;
 use super::Runtime;
-use crate::task::blocking::PoolConfig;
 
 /// What a task's panic does.
 ///

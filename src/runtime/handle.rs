@@ -7,9 +7,9 @@ use std::task::{Context, Poll, Waker};
 
 use super::context;
 use super::diagnostics::SpawnMeta;
+use super::task::{harness, JoinHandle};
 use super::waker::{Header, Shared};
 use super::Dump;
-use crate::task::{self, JoinHandle};
 
 /// A cheap, cloneable reference to a [`Runtime`](crate::Runtime) that any
 /// thread may hold: it spawns `Send` futures onto the runtime and stops
@@ -114,7 +114,7 @@ impl Handle {
             return core.spawn_with(future, meta);
         }
         let header = Arc::new(Header::new(self.runtime_id, self.shared.clone()));
-        let (body, join) = task::harness::new(future, header.clone(), meta);
+        let (body, join) = harness::new(future, header.clone(), meta);
         if let Err(body) = self.shared.spawn_remote(Box::pin(body), header) {
             // The runtime is gone: dropping the body cancels the JoinHandle.
             drop(body);

@@ -6,14 +6,17 @@
 //! in the runtime, where the next `block_on` finds them; dropping the runtime
 //! drops them.
 
+mod blocking;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod dump;
 mod handle;
+pub(crate) mod io_driver;
 mod metrics;
-pub(crate) mod reactor;
 pub(crate) mod scheduler;
+pub(crate) mod task;
+pub(crate) mod time_driver;
 pub(crate) mod waker;
 
 use std::future::Future;
@@ -30,8 +33,8 @@ pub use dump::{Dump, TaskDump, TaskState};
 pub use handle::Handle;
 pub use metrics::Metrics;
 
-use crate::task::JoinHandle;
 use scheduler::Core;
+use task::JoinHandle;
 use waker::{Header, Shared};
 
 /// Source of runtime ids; 0 is never handed out.
@@ -95,11 +98,11 @@ impl Runtime {
     }
 
     fn from_config(config: Config) -> io::Result<Runtime> {
-        let (reactor, mio_waker) = reactor::Reactor::new()?;
+        let (io, mio_waker) = io_driver::IoDriver::new()?;
         let shared = Arc::new(Shared::new(mio_waker));
         let id = NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed);
         waker::register_runtime(id, &shared);
-        let core = Rc::new(Core::new(id, config, reactor, shared));
+        let core = Rc::new(Core::new(id, config, io, shared));
         Ok(Runtime { core })
     }
 

@@ -28,17 +28,16 @@ use std::time::{Duration, Instant};
 use futures_task::waker_ref;
 use slab::Slab;
 
+use super::blocking::BlockingPool;
 use super::diagnostics::{Diagnostics, SpawnMeta, TaskStats, TickReport, WaitReason, WaitingOn};
 use super::dump::{self, Dump, TaskDump, TaskState};
+use super::io_driver::IoDriver;
 use super::metrics::{Metrics, MetricsCells};
-use super::reactor::Reactor;
+use super::task::harness::{self, TaskFuture};
+use super::task::{JoinHandle, TaskId};
+use super::time_driver::{Target, TimeDriver};
 use super::waker::{Header, RemoteQueue, Shared};
 use super::{Config, UnhandledPanic};
-use crate::task::blocking::BlockingPool;
-use crate::task::harness::TaskFuture;
-use crate::task::{self, JoinHandle};
-use crate::time::wheel::{Target, TimerWheel};
-use crate::time::Clock;
 
 /// A task's future and stats, type-erased; its output goes to the
 /// JoinHandle.
@@ -48,17 +47,6 @@ pub(crate) type RemoteFuture = Pin<Box<dyn TaskFuture + Send>>;
 
 /// Hands a dump to the task that asked for it (see `Core::dump_after_poll`).
 pub(crate) type DumpDelivery = Box<dyn FnOnce(Dump)>;
-
-/// Where a task lives: its slab index, and the generation that tells this
-/// task apart from earlier and later occupants of the same slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TaskId {
-    /// Index into the task slab.
-    pub(crate) index: usize,
-    /// Unique per task for the life of the runtime (starts at 1; 0 means
-    /// "not in the slab yet").
-    pub(crate) generation: u64,
-}
 
 /// I/O operations one poll of a task may complete before it must yield:
 /// tokio's figure, high enough that a normal poll never meets it.
@@ -137,19 +125,14 @@ pub(crate) struct Core {
     main_woken: Cell<bool>,
     /// The cross-thread part: remote queue, mio waker, stop flag.
     pub(crate) shared: Arc<Shared>,
-    /// mio and the registered sources.
-    pub(crate) reactor: RefCell<Reactor>,
-    /// The runtime's time: real, or paused for tests.
-    pub(crate) clock: Clock,
-    /// Pending timers, earliest deadline first.
-    pub(crate) timers: RefCell<TimerWheel>,
+    /// mio and the registered sources (see [`Core::io`]).
+    io: IoDriver,
+    /// The clock and the timers (see [`Core::time`]).
+    time: TimeDriver,
     /// Threads for `spawn_blocking`.
-    pub(crate) blocking: BlockingPool,
-    /// Buffers reused by every tick, so a tick does not allocate.
-    wake_buffer: RefCell<Vec<Waker>>,
-    /// What fired timers target and the loop has not woken yet, in
-    /// deadline order (see [`Core::fire_timers`]).
-    fired: RefCell<VecDeque<Target>>,
+    blocking: BlockingPool,
+    /// The remote queue's buffers, swapped with it at each drain, so that
+    /// a tick does not allocate.
     remote_buffer: RefCell<RemoteQueue>,
     /// Headers of finished tasks that nobody references any more, reused by
     /// the next spawns. A spawn then makes two allocations instead of three;
@@ -157,9 +140,9 @@ pub(crate) struct Core {
     /// task (callgrind, `spawn_many_local`).
     header_pool: RefCell<Vec<Arc<Header>>>,
     /// Counters for `Runtime::metrics`.
-    pub(crate) metrics: MetricsCells,
+    metrics: MetricsCells,
     /// Poll timing, slow-poll warnings and the trace.
-    pub(crate) diag: Diagnostics,
+    diag: Diagnostics,
     /// The task being polled, so the timer and I/O code can note what it
     /// waits on.
     current: Cell<Option<TaskId>>,
@@ -184,10 +167,7 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(id: u64, config: Config, reactor: Reactor, shared: Arc<Shared>) -> Core {
-        let clock = Clock::new(config.start_paused);
-        // Every future deadline is later than the clock's first reading.
-        let timers = TimerWheel::new(clock.now());
+    pub(crate) fn new(id: u64, config: Config, io: IoDriver, shared: Arc<Shared>) -> Core {
         Core {
             id,
             entered: Cell::new(0),
@@ -198,12 +178,9 @@ impl Core {
             main_generation: Cell::new(0),
             main_woken: Cell::new(false),
             shared,
-            reactor: RefCell::new(reactor),
-            clock,
-            timers: RefCell::new(timers),
+            io,
+            time: TimeDriver::new(config.start_paused),
             blocking: BlockingPool::new(config.blocking),
-            wake_buffer: RefCell::new(Vec::new()),
-            fired: RefCell::new(VecDeque::new()),
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
             metrics: MetricsCells::default(),
@@ -236,6 +213,25 @@ impl Core {
         self.entered.get() > 0
     }
 
+    /// The I/O driver, for the sockets registered with this runtime.
+    pub(crate) fn io(&self) -> &IoDriver {
+        &self.io
+    }
+
+    /// The time driver, for timers and the clock.
+    pub(crate) fn time(&self) -> &TimeDriver {
+        &self.time
+    }
+
+    /// Runs `f` on the blocking pool and returns the handle for its result.
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking.spawn(f, self.id, &self.shared)
+    }
+
     /// Spawns a future onto this runtime from the loop's own thread.
     #[track_caller]
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
@@ -254,7 +250,7 @@ impl Core {
     {
         let pooled = self.header_pool.borrow_mut().pop();
         let header = pooled.unwrap_or_else(|| Arc::new(Header::new(self.id, self.shared.clone())));
-        let (body, join) = task::harness::new(future, header.clone(), meta);
+        let (body, join) = harness::new(future, header.clone(), meta);
         self.insert(Box::pin(body), header);
         join
     }
@@ -371,8 +367,8 @@ impl Core {
         {
             // Every task waits and nothing came in: with the clock paused,
             // the next thing that can happen is the earliest timer.
-            if let Some(deadline) = self.timers.borrow_mut().next_deadline() {
-                self.clock.advance_to(deadline);
+            if let Some(deadline) = self.time.next_deadline() {
+                self.time.clock().advance_to(deadline);
             }
         }
         let timers_fired = self.fire_timers(self.timer_batch());
@@ -395,13 +391,14 @@ impl Core {
             // Work is waiting: just collect events that are already there.
             return (Some(Duration::ZERO), WaitReason::ReadyWork);
         }
-        let Some(deadline) = self.timers.borrow_mut().next_deadline() else {
+        let Some(deadline) = self.time.next_deadline() else {
             // Nothing to do until an event (or a remote wake) arrives.
             return (None, WaitReason::Idle);
         };
-        if !self.clock.is_paused() {
+        let clock = self.time.clock();
+        if !clock.is_paused() {
             // mio rounds the wait up to whole milliseconds: never early.
-            let wait = deadline.saturating_duration_since(self.clock.now());
+            let wait = deadline.saturating_duration_since(clock.now());
             return (Some(wait), WaitReason::NextTimer);
         }
         if self.shared.blocking_jobs_in_flight() {
@@ -427,9 +424,9 @@ impl Core {
         room.max(batch / 4).max(1)
     }
 
-    /// Takes every timer whose deadline has passed out of the store and
-    /// wakes what they target, earliest first: at most `limit` of them now,
-    /// the rest first thing at the next ticks. Returns how many fired.
+    /// Wakes what the timers whose deadline passed target, earliest first:
+    /// at most `limit` of them now, the rest first thing at the next ticks
+    /// (see `TimeDriver::fire`). Returns how many left the wheel.
     ///
     /// The tick passes [`timer_batch`](Core::timer_batch), `advance` no
     /// limit. A task woken here runs soon (see `timer_batch`), so the words
@@ -437,31 +434,18 @@ impl Core {
     /// cache when it runs; the reads of a batch overlap, where the poll's
     /// own would wait one after the other.
     pub(crate) fn fire_timers(&self, limit: usize) -> usize {
-        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
-        let mut count = 0;
-        if fired.len() < limit {
-            count = self
-                .timers
-                .borrow_mut()
-                .fire_due(self.clock.now(), &mut fired);
-        }
-        let now = fired.len().min(limit);
-        // The store is no longer borrowed: a woken waker may set a timer.
-        for target in fired.drain(..now) {
-            match target {
-                Target::Task(id) => {
-                    self.schedule(id);
-                    if let Some(Task {
-                        body: Some(body), ..
-                    }) = self.tasks.borrow().get(id.index)
-                    {
-                        std::hint::black_box(body.future.touch());
-                    }
+        let count = self.time.fire(limit, |target| match target {
+            Target::Task(id) => {
+                self.schedule(id);
+                if let Some(Task {
+                    body: Some(body), ..
+                }) = self.tasks.borrow().get(id.index)
+                {
+                    std::hint::black_box(body.future.touch());
                 }
-                Target::Waker(waker) => waker.wake(),
             }
-        }
-        *self.fired.borrow_mut() = fired;
+            Target::Waker(waker) => waker.wake(),
+        });
         self.metrics
             .timers_fired
             .set(self.metrics.timers_fired.get() + count as u64);
@@ -486,7 +470,7 @@ impl Core {
     fn has_ready_work(&self) -> bool {
         self.main_woken.get()
             || !self.run_queue.borrow().is_empty()
-            || !self.fired.borrow().is_empty()
+            || self.time.has_fired()
             || self.unhandled_panic.borrow().is_some()
     }
 
@@ -671,7 +655,7 @@ impl Core {
     /// running. A task out of the slab is being polled right now: its
     /// stats are out of reach, so only its id and state are known.
     fn dump_showing(&self, running: Option<TaskId>) -> Dump {
-        let now = self.clock.now();
+        let now = self.time.clock().now();
         let tasks = self.tasks.borrow();
         let tags = self.tags.borrow();
         let mut dumped: Vec<TaskDump> = tasks
@@ -706,20 +690,10 @@ impl Core {
     /// Waits on mio (at most `timeout`), then wakes what the events released
     /// and takes in what other threads sent.
     fn wait_and_dispatch(&self, timeout: Option<Duration>) -> Dispatched {
-        let mut wakers = std::mem::take(&mut *self.wake_buffer.borrow_mut());
-        let events = self
-            .reactor
-            .borrow_mut()
-            .poll(timeout, &mut wakers)
-            .unwrap_or_else(|e| panic!("evloop: waiting for I/O events failed: {e}"));
+        let events = self.io.wait(timeout);
         self.metrics
             .io_events
             .set(self.metrics.io_events.get() + events as u64);
-        // The reactor is no longer borrowed: a woken task may use it again.
-        for waker in wakers.drain(..) {
-            waker.wake();
-        }
-        *self.wake_buffer.borrow_mut() = wakers;
         let (remote_wakes, remote_spawns) = self.drain_remote();
         Dispatched {
             io_events: events,
@@ -748,7 +722,7 @@ impl Core {
                 self.abort(id);
             }
             for key in remote.cancels.drain(..) {
-                self.timers.borrow_mut().cancel(key);
+                self.time.cancel(key);
             }
             for (future, header) in remote.spawns.drain(..) {
                 self.insert(future, header);
@@ -794,7 +768,7 @@ impl Core {
             }
         };
         // Wakers of fired timers, dropped outside the borrow.
-        let mut fired = Some(std::mem::take(&mut *self.fired.borrow_mut()));
+        let mut fired = Some(self.time.take_fired());
         guarded(&mut || drop(fired.take()));
         loop {
             let tasks = std::mem::take(&mut *self.tasks.borrow_mut());
@@ -823,8 +797,8 @@ impl Core {
     pub(crate) fn metrics(&self) -> Metrics {
         self.metrics.snapshot(
             self.tasks.borrow().len(),
-            self.timers.borrow().len(),
-            self.reactor.borrow().len(),
+            self.time.len(),
+            self.io.len(),
             self.blocking.counts(),
             &self.diag,
         )
@@ -964,15 +938,14 @@ mod tests {
         let _near = rt.spawn(crate::time::sleep(Duration::from_millis(5)));
         let _far = rt.spawn(crate::time::sleep(Duration::from_secs(5)));
         rt.block_on(crate::task::yield_now()); // polls both once
-        let timers = core.timers.borrow();
+        let timers = core.time();
         assert_eq!((timers.len(), timers.task_targets()), (2, 2));
-        drop(timers);
         // block_on's future is no task: its timer keeps its waker.
         rt.block_on(async {
             let mut nap = crate::time::sleep(Duration::from_millis(1));
             let once = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut nap).poll(cx)));
             assert!(once.await.is_pending());
-            let timers = core.timers.borrow();
+            let timers = core.time();
             assert_eq!((timers.len(), timers.task_targets()), (3, 2));
         });
     }
@@ -991,11 +964,11 @@ mod tests {
             }));
         }
         rt.block_on(crate::task::yield_now()); // all five wait
-        core.clock
-            .advance_to(core.clock.now() + Duration::from_millis(10));
+        let clock = core.time().clock();
+        clock.advance_to(clock.now() + Duration::from_millis(10));
         assert_eq!(core.fire_timers(1), 5, "all five leave the store");
         assert_eq!(core.run_queue.borrow().len(), 1, "one is woken");
-        assert_eq!(core.fired.borrow().len(), 4, "four wait their turn");
+        assert_eq!(core.time().fired_len(), 4, "four wait their turn");
         // Even with the run queue empty, wakes left to hand out are work:
         // the loop must not wait (or jump a paused clock) meanwhile.
         let queue = std::mem::take(&mut *core.run_queue.borrow_mut());

@@ -25,8 +25,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use futures_task::ArcWake;
 
 use super::context;
-use super::scheduler::{Core, RemoteFuture, TaskId};
-use crate::time::wheel::TimerKey;
+use super::scheduler::{Core, RemoteFuture};
+use super::task::TaskId;
+use super::time_driver::TimerKey;
 
 /// The `Send + Sync` half of a task: what its waker needs to find it again.
 pub(crate) struct Header {

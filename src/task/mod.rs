@@ -5,19 +5,17 @@
 //! A task is a future the runtime owns and polls whenever it is woken. It
 //! need not be `Send`: it never leaves the loop's thread.
 
-pub(crate) mod blocking;
+mod blocking;
 mod builder;
-mod error;
-pub(crate) mod harness;
-mod join;
 mod yield_now;
 
 use std::future::Future;
 
 pub use blocking::spawn_blocking;
 pub use builder::Builder;
-pub use error::JoinError;
-pub use join::JoinHandle;
+// Defined beside the harness that fills them (runtime/task/): the public
+// face shows them here, where tokio users look for them.
+pub use crate::runtime::task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context;

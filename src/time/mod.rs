@@ -39,16 +39,14 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-mod clock;
+mod instant;
 mod interval;
 mod sleep;
 mod timeout;
-pub(crate) mod wheel;
 
 use std::time::Duration;
 
-pub(crate) use clock::Clock;
-pub use clock::Instant;
+pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
@@ -74,7 +72,10 @@ use crate::runtime::context;
 /// ```
 #[track_caller]
 pub fn pause() {
-    context::expect_current("evloop::time::pause").clock.pause();
+    context::expect_current("evloop::time::pause")
+        .time()
+        .clock()
+        .pause();
 }
 
 /// Lets the current runtime's clock run again at real speed, from where it
@@ -86,7 +87,8 @@ pub fn pause() {
 #[track_caller]
 pub fn resume() {
     context::expect_current("evloop::time::resume")
-        .clock
+        .time()
+        .clock()
         .resume();
 }
 
@@ -119,14 +121,15 @@ pub async fn advance(duration: Duration) {
     {
         let core = context::expect_current("evloop::time::advance");
         assert!(
-            core.clock.is_paused(),
+            core.time().clock().is_paused(),
             "evloop::time::advance needs a paused clock: call evloop::time::pause() first, \
              or build the runtime with Builder::start_paused(true)"
         );
         // Saturating, as `sleep` and `timeout` are: `Duration::MAX` moves
         // the clock about 30 years, past every timer, instead of panicking.
-        let to = Instant::from_std(core.clock.now()).saturating_add(duration);
-        core.clock.advance_to(to.into_std());
+        let clock = core.time().clock();
+        let to = Instant::from_std(clock.now()).saturating_add(duration);
+        clock.advance_to(to.into_std());
         core.fire_timers(usize::MAX);
     }
     crate::task::yield_now().await;

@@ -5,11 +5,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::wheel::{Target, TimerKey};
 use super::Instant;
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
 use crate::runtime::scheduler::Core;
+use crate::runtime::time_driver::TimerKey;
 
 /// Waits until `duration` has passed on the runtime's clock.
 ///
@@ -108,9 +108,7 @@ impl Sleep {
         self.deadline = deadline;
         if let Some(registration) = self.registration.take() {
             let moved = context::with_home(registration.runtime_id, |core| {
-                core.timers
-                    .borrow_mut()
-                    .reset(registration.key, deadline.into_std())
+                core.time().reset(registration.key, deadline.into_std())
             });
             // Fired already, or not reachable from here: register anew on
             // the next poll.
@@ -131,7 +129,7 @@ impl Sleep {
     fn cancel_in(&mut self, core: &Core) {
         if let Some(registration) = self.registration.take() {
             if registration.runtime_id == core.id {
-                core.timers.borrow_mut().cancel(registration.key);
+                core.time().cancel(registration.key);
             } else {
                 registration.cancel_from_afar();
             }
@@ -162,16 +160,16 @@ impl Future for Sleep {
         // to say "passed", and saves reading the clock again. A deadline it
         // misses is filed as due, and fires with the next timers the loop
         // hands out.
-        if core.clock.latest() >= deadline {
+        if core.time().clock().latest() >= deadline {
             self.cancel_in(&core);
             return Poll::Ready(());
         }
         // Polled by its task directly, the timer can name the task instead
-        // of keeping a waker (see `wheel.rs`).
+        // of keeping a waker (see `runtime/time_driver`).
         let own = core.own_task(cx.waker());
-        let mut timers = core.timers.borrow_mut();
+        let timers = core.time();
         let kept = match self.registration {
-            Some(reg) if reg.runtime_id == core.id => timers.set_target(reg.key, own, cx.waker()),
+            Some(reg) if reg.runtime_id == core.id => timers.retarget(reg.key, own, cx.waker()),
             Some(elsewhere) => {
                 // Moved here from another runtime: that one's timer goes.
                 elsewhere.cancel_from_afar();
@@ -180,13 +178,12 @@ impl Future for Sleep {
             None => false,
         };
         if !kept {
-            let key = timers.insert(deadline, Target::for_poll(own, cx.waker()));
+            let key = timers.register(deadline, own, cx.waker());
             self.registration = Some(Registration {
                 runtime_id: core.id,
                 key,
             });
         }
-        drop(timers);
         core.note_waiting_on(WaitingOn::Timer(deadline));
         Poll::Pending
     }

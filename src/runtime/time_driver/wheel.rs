@@ -69,7 +69,7 @@ use std::time::{Duration, Instant};
 
 use slab::Slab;
 
-use crate::runtime::scheduler::TaskId;
+use crate::runtime::task::TaskId;
 
 /// Buckets in the wheel: the horizon, in milliseconds. A power of two, and a
 /// multiple of 64 for the occupancy bitmap.

@@ -1,4 +1,6 @@
-//! The reactor: mio's `Poll`, and what each registered source is waiting for.
+//! The I/O driver: mio's `Poll`, and what each registered source is
+//! waiting for. The rest of the runtime reaches it only through
+//! [`IoDriver`]'s methods.
 //!
 //! mio reports readiness *edge-triggered*: "this socket became readable", once.
 //! The reactor remembers that edge in [`ScheduledIo::readiness`] until the
@@ -6,6 +8,7 @@
 //! finds no readiness leaves its waker here; the next event for the source
 //! collects that waker and the loop wakes it after the reactor is released.
 
+use std::cell::RefCell;
 use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -62,7 +65,7 @@ struct ScheduledIo {
 }
 
 /// mio's poller and the registered sources, indexed by token.
-pub(crate) struct Reactor {
+struct Reactor {
     /// The OS poller (epoll on Linux, kqueue on the BSDs and macOS).
     poll: mio::Poll,
     /// Reused buffer for the events of one wait.
@@ -76,7 +79,7 @@ pub(crate) struct Reactor {
 
 impl Reactor {
     /// A new poller, with the runtime's `mio::Waker` registered on it.
-    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+    fn new() -> io::Result<(Reactor, mio::Waker)> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let reactor = Reactor {
@@ -88,11 +91,7 @@ impl Reactor {
     }
 
     /// Registers `source` for `interest`; returns its key.
-    pub(crate) fn register(
-        &mut self,
-        source: &mut impl Source,
-        interest: Interest,
-    ) -> io::Result<usize> {
+    fn register(&mut self, source: &mut impl Source, interest: Interest) -> io::Result<usize> {
         let entry = self.sources.vacant_entry();
         let key = entry.key();
         self.poll
@@ -103,7 +102,7 @@ impl Reactor {
     }
 
     /// Deregisters `source` and forgets its state (dropping any wakers).
-    pub(crate) fn deregister(&mut self, key: usize, source: &mut impl Source) -> io::Result<()> {
+    fn deregister(&mut self, key: usize, source: &mut impl Source) -> io::Result<()> {
         let result = self.poll.registry().deregister(source);
         if self.sources.contains(key) {
             self.sources.remove(key);
@@ -113,12 +112,7 @@ impl Reactor {
 
     /// Ready if the source is ready in `direction`; otherwise stores the
     /// task's waker for the next event. Returns the readiness bits seen.
-    pub(crate) fn poll_ready(
-        &mut self,
-        key: usize,
-        direction: Direction,
-        cx: &mut Context<'_>,
-    ) -> Poll<u8> {
+    fn poll_ready(&mut self, key: usize, direction: Direction, cx: &mut Context<'_>) -> Poll<u8> {
         let io = &mut self.sources[key];
         let ready = io.readiness & direction.mask();
         if ready != 0 {
@@ -137,7 +131,7 @@ impl Reactor {
 
     /// Forgets the readiness a `WouldBlock` just proved stale. The closed
     /// and error bits stay: they are final.
-    pub(crate) fn clear_ready(&mut self, key: usize, direction: Direction) {
+    fn clear_ready(&mut self, key: usize, direction: Direction) {
         let bit = match direction {
             Direction::Read => READABLE,
             Direction::Write => WRITABLE,
@@ -149,11 +143,7 @@ impl Reactor {
 
     /// Waits for events (at most `timeout`), records them and moves the
     /// wakers they release into `wakers`. Returns the number of events.
-    pub(crate) fn poll(
-        &mut self,
-        timeout: Option<Duration>,
-        wakers: &mut Vec<Waker>,
-    ) -> io::Result<usize> {
+    fn poll(&mut self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> io::Result<usize> {
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal interrupted the wait: nothing happened, tick again.
@@ -199,7 +189,82 @@ impl Reactor {
     }
 
     /// How many sources are registered (for tests and metrics).
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.sources.len()
+    }
+}
+
+/// The I/O driver of one runtime: the reactor behind a `RefCell`, borrowed
+/// only inside these methods, so no caller can hold it across a wake.
+pub(crate) struct IoDriver {
+    reactor: RefCell<Reactor>,
+    /// The wakers one wait released, woken once the reactor is released
+    /// (a woken task may register or poll again); reused every tick.
+    released: RefCell<Vec<Waker>>,
+}
+
+impl IoDriver {
+    /// A new driver, and the `mio::Waker` that interrupts its wait.
+    pub(crate) fn new() -> io::Result<(IoDriver, mio::Waker)> {
+        let (reactor, waker) = Reactor::new()?;
+        let driver = IoDriver {
+            reactor: RefCell::new(reactor),
+            released: RefCell::new(Vec::new()),
+        };
+        Ok((driver, waker))
+    }
+
+    /// Registers `source` for reading and writing; returns its key.
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
+        self.reactor
+            .borrow_mut()
+            .register(source, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Deregisters `source` and forgets its state (dropping any wakers).
+    pub(crate) fn deregister(&self, key: usize, source: &mut impl Source) -> io::Result<()> {
+        self.reactor.borrow_mut().deregister(key, source)
+    }
+
+    /// Ready if source `key` is ready in `direction`; otherwise keeps the
+    /// task's waker for the next event.
+    pub(crate) fn poll_ready(
+        &self,
+        key: usize,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<u8> {
+        self.reactor.borrow_mut().poll_ready(key, direction, cx)
+    }
+
+    /// Forgets readiness that a `WouldBlock` just proved stale.
+    pub(crate) fn clear_ready(&self, key: usize, direction: Direction) {
+        self.reactor.borrow_mut().clear_ready(key, direction);
+    }
+
+    /// Waits for events (at most `timeout`) and wakes the tasks they
+    /// released. Returns the number of events.
+    ///
+    /// # Panics
+    ///
+    /// If the OS poller fails, which leaves the loop nothing to wait on.
+    pub(crate) fn wait(&self, timeout: Option<Duration>) -> usize {
+        let mut wakers = std::mem::take(&mut *self.released.borrow_mut());
+        let events = self
+            .reactor
+            .borrow_mut()
+            .poll(timeout, &mut wakers)
+            .unwrap_or_else(|e| panic!("evloop: waiting for I/O events failed: {e}"));
+        // The reactor is no longer borrowed: a woken task may use it again.
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        *self.released.borrow_mut() = wakers;
+        events
+    }
+
+    /// How many sources are registered (for tests and metrics).
+    pub(crate) fn len(&self) -> usize {
+        self.reactor.borrow().len()
     }
 }
