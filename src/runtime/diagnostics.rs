@@ -31,21 +31,14 @@ impl SpawnMeta {
             location: Location::caller(),
         }
     }
-
-    /// The name if there is one, else `file:line:column` of the spawn.
-    pub(crate) fn label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("\"{name}\""),
-            None => format!("{}", self.location),
-        }
-    }
 }
 
 /// What the loop knows about a task beyond its future.
 ///
-/// In declaration order (`repr(C)`): the fields every poll writes first,
-/// next to the future in the task's allocation (see `Harness`), the rest
-/// after them.
+/// It sits in the task's allocation, beside the future, so it is kept
+/// small: 40 bytes. What few tasks have (a name) or only some runtimes
+/// measure (poll time) lives behind one pointer that is null otherwise.
+/// In declaration order (`repr(C)`): the fields every poll writes first.
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct TaskStats {
@@ -53,19 +46,58 @@ pub(crate) struct TaskStats {
     pub(crate) polls: u64,
     /// What its last poll registered interest in, where evloop knows it.
     pub(crate) waiting_on: Option<WaitingOn>,
+    /// Where `spawn` was called.
+    pub(crate) location: &'static Location<'static>,
+    /// Name and poll time, if the task has either.
+    extra: Option<Box<StatsExtra>>,
+}
+
+/// The rarer part of [`TaskStats`].
+#[derive(Debug, Default)]
+struct StatsExtra {
+    /// The name given through `task::Builder::name`.
+    name: Option<Box<str>>,
     /// Total time spent inside its polls (only measured while timing is on).
-    pub(crate) busy: Duration,
-    /// Name and spawn location.
-    pub(crate) meta: SpawnMeta,
+    busy: Duration,
 }
 
 impl TaskStats {
     pub(crate) fn new(meta: SpawnMeta) -> TaskStats {
         TaskStats {
-            meta,
             polls: 0,
-            busy: Duration::ZERO,
             waiting_on: None,
+            location: meta.location,
+            extra: meta.name.map(|name| {
+                Box::new(StatsExtra {
+                    name: Some(name),
+                    busy: Duration::ZERO,
+                })
+            }),
+        }
+    }
+
+    /// The name given at spawn, if any.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.extra.as_ref()?.name.as_deref()
+    }
+
+    /// Total time measured inside the task's polls.
+    pub(crate) fn busy(&self) -> Duration {
+        self.extra
+            .as_ref()
+            .map_or(Duration::ZERO, |extra| extra.busy)
+    }
+
+    /// Adds one measured poll to [`busy`](TaskStats::busy).
+    pub(crate) fn add_busy(&mut self, took: Duration) {
+        self.extra.get_or_insert_with(Box::default).busy += took;
+    }
+
+    /// The name if there is one, else `file:line:column` of the spawn.
+    pub(crate) fn label(&self) -> String {
+        match self.name() {
+            Some(name) => format!("\"{name}\""),
+            None => format!("{}", self.location),
         }
     }
 }
@@ -187,8 +219,8 @@ impl Diagnostics {
                     "evloop: slow poll: task {} (spawned at {}) blocked the loop for {:.1?} \
                      in one poll (threshold {:?}); move blocking work to \
                      evloop::task::spawn_blocking",
-                    stats.meta.name.as_deref().unwrap_or("<unnamed>"),
-                    stats.meta.location,
+                    stats.name().unwrap_or("<unnamed>"),
+                    stats.location,
                     took,
                     threshold,
                 );

@@ -60,6 +60,13 @@ const MAIN_INDEX: usize = usize::MAX;
 /// wake must not queue it twice.
 const QUEUED: u64 = 1;
 
+/// Bit 1 of a task's tag: its JoinHandle aborted it, so at its next turn
+/// it is dropped, not polled.
+const ABORTED: u64 = 2;
+
+/// The generation sits above the two flag bits.
+const GENERATION_SHIFT: u32 = 2;
+
 /// A run-queue entry for slab slot `index`.
 fn queue_entry(index: usize) -> u32 {
     u32::try_from(index).expect("evloop: more than 4 billion live tasks")
@@ -67,25 +74,58 @@ fn queue_entry(index: usize) -> u32 {
 
 /// The tag of an idle task of `generation` (see `Core::tags`).
 fn tag(generation: u64) -> u64 {
-    generation << 1
+    generation << GENERATION_SHIFT
 }
 
-/// One slab slot: small, so that two share a cache line; what else a task
-/// has lives in its future's allocation, and its generation and "queued"
-/// flag in `Core::tags`.
+/// The generation in a tag.
+fn generation_of(tag: u64) -> u64 {
+    tag >> GENERATION_SHIFT
+}
+
+/// One slab slot: 24 bytes; what else a task has lives in its future's
+/// allocation, and its generation and flags in `Core::tags`.
 struct Task {
-    /// Its JoinHandle aborted it: at its next turn it is dropped, not polled.
-    aborted: bool,
-    /// The future and its waker. `None` while the task is being polled: it is
-    /// moved out so that no borrow of the slab is held while user code runs
-    /// (user code spawns, wakes and drops other tasks).
-    body: Option<TaskBody>,
+    /// The future, with the task's stats. While the task is polled it is
+    /// moved out (a [`Polling`] stands in, which allocates nothing), so
+    /// that no borrow of the slab is held while user code runs (user code
+    /// spawns, wakes and drops other tasks).
+    future: LocalFuture,
+    /// The task's waker header, if someone may wake through it: its
+    /// JoinHandle, or a waker cloned during a poll. A task parked with
+    /// neither (detached, waiting on its own timer or on `pending()`)
+    /// gives its header back to the pool and takes one again when it is
+    /// next polled; that keeps 200,000 idle tasks 64 bytes a task lighter.
+    header: Option<Arc<Header>>,
 }
 
-/// What the loop needs to poll a task.
-struct TaskBody {
-    future: LocalFuture,
-    header: Arc<Header>,
+/// What stands in a slab slot while its task's future is being polled.
+struct Polling;
+
+impl Future for Polling {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+}
+
+impl TaskFuture for Polling {
+    fn stats(&self) -> Option<&TaskStats> {
+        None
+    }
+
+    fn stats_mut(self: Pin<&mut Self>) -> Option<&mut TaskStats> {
+        None
+    }
+
+    fn touch(&self) -> (bool, u64) {
+        (false, 0)
+    }
+}
+
+/// A [`Polling`] to swap in: a zero-sized box, so no allocation.
+fn polling() -> LocalFuture {
+    Box::pin(Polling)
 }
 
 /// The single-threaded heart of a runtime. Only the loop's thread sees it:
@@ -102,8 +142,9 @@ pub(crate) struct Core {
     /// Every live task.
     tasks: RefCell<Slab<Task>>,
     /// Beside each slab slot, one word: the occupant's generation shifted
-    /// left by one, bit 0 ([`QUEUED`]) set while it waits in the run queue;
-    /// 0 for a vacant slot. A wake reads and sets only this word, in an
+    /// left by two, bit 0 ([`QUEUED`]) set while it waits in the run queue,
+    /// bit 1 ([`ABORTED`]) once its JoinHandle aborted it; 0 for a vacant
+    /// slot. A wake reads and sets only this word, in an
     /// array 8 bytes a task that stays in cache; the slot and the task's
     /// allocation are touched when the task is polled. With 100,000
     /// sleeping tasks (`timer_fire`) that is one cache miss fewer a wake.
@@ -248,8 +289,7 @@ impl Core {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let pooled = self.header_pool.borrow_mut().pop();
-        let header = pooled.unwrap_or_else(|| Arc::new(Header::new(self.id, self.shared.clone())));
+        let header = self.fresh_header();
         let (body, join) = harness::new(future, header.clone(), meta);
         self.insert(Box::pin(body), header);
         join
@@ -268,10 +308,16 @@ impl Core {
     /// header happen before our reset. Two atomic read-modify-writes fewer
     /// per task (`chained_spawn`).
     pub(crate) fn recycle_header(&self, header: Arc<Header>) {
+        drop(self.release_header(header));
+    }
+
+    /// [`recycle_header`](Core::recycle_header) that gives the header back
+    /// if someone else still holds it.
+    fn release_header(&self, header: Arc<Header>) -> Option<Arc<Header>> {
         /// Enough for a burst of a thousand tasks; beyond it, malloc.
         const POOL_CAP: usize = 1024;
         if header.runtime_id() != self.id || Arc::strong_count(&header) != 1 {
-            return;
+            return Some(header);
         }
         std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
         header.reset();
@@ -279,9 +325,17 @@ impl Core {
         if pool.len() < POOL_CAP {
             pool.push(header);
         }
+        None
     }
 
-    /// Puts a task in the slab and schedules its first poll.
+    /// A header for a task, from the pool if it has one.
+    fn fresh_header(&self) -> Arc<Header> {
+        let pooled = self.header_pool.borrow_mut().pop();
+        pooled.unwrap_or_else(|| Arc::new(Header::new(self.id, self.shared.clone())))
+    }
+
+    /// Puts a task in the slab and schedules its first poll; `header` is
+    /// its JoinHandle's, given the task's id.
     fn insert(&self, future: LocalFuture, header: Arc<Header>) {
         let generation = self.next_generation.get();
         self.next_generation.set(generation + 1);
@@ -293,12 +347,18 @@ impl Core {
                 generation,
             };
             header.set_id(id);
+            // The header came with the JoinHandle, which keeps it (to abort
+            // and to wait); the task takes one at its first poll. A task
+            // spawned and detached at once then holds no header until it
+            // runs, and the JoinHandle's goes straight back to the pool for
+            // the next spawn: a loop of 200,000 such spawns uses one.
             entry.insert(Task {
-                aborted: false,
-                body: Some(TaskBody { future, header }),
+                future,
+                header: None,
             });
             id
         };
+        self.recycle_header(header);
         let mut tags = self.tags.borrow_mut();
         if tags.len() <= id.index {
             tags.resize(id.index + 1, 0);
@@ -322,7 +382,7 @@ impl Core {
         }
         if let Some(word) = self.tags.borrow_mut().get_mut(id.index) {
             // Still this task (not a later one in its slot), not queued.
-            if *word == tag(id.generation) {
+            if generation_of(*word) == id.generation && *word & QUEUED == 0 {
                 *word |= QUEUED;
                 self.run_queue.borrow_mut().push_back(queue_entry(id.index));
             }
@@ -333,7 +393,7 @@ impl Core {
     fn is_live(&self, id: TaskId) -> bool {
         let tags = self.tags.borrow();
         tags.get(id.index)
-            .is_some_and(|word| word >> 1 == id.generation)
+            .is_some_and(|word| generation_of(*word) == id.generation)
     }
 
     /// Takes a task out of the slab.
@@ -346,7 +406,7 @@ impl Core {
     /// turn (on this thread, where its future lives).
     pub(crate) fn abort(&self, id: TaskId) {
         if self.is_live(id) {
-            self.tasks.borrow_mut()[id.index].aborted = true;
+            self.tags.borrow_mut()[id.index] |= ABORTED;
             self.schedule(id);
         }
     }
@@ -437,11 +497,8 @@ impl Core {
         let count = self.time.fire(limit, |target| match target {
             Target::Task(id) => {
                 self.schedule(id);
-                if let Some(Task {
-                    body: Some(body), ..
-                }) = self.tasks.borrow().get(id.index)
-                {
-                    std::hint::black_box(body.future.touch());
+                if let Some(task) = self.tasks.borrow().get(id.index) {
+                    std::hint::black_box(task.future.touch());
                 }
             }
             Target::Waker(waker) => waker.wake(),
@@ -481,34 +538,32 @@ impl Core {
                 return;
             };
             let index = index as usize;
-            let id = match self.tags.borrow_mut().get_mut(index) {
+            let (id, aborted) = match self.tags.borrow_mut().get_mut(index) {
                 Some(word) if *word & QUEUED != 0 => {
                     *word &= !QUEUED;
-                    TaskId {
+                    let id = TaskId {
                         index,
-                        generation: *word >> 1,
-                    }
+                        generation: generation_of(*word),
+                    };
+                    (id, *word & ABORTED != 0)
                 }
                 // Polled already since (an entry of a task that finished,
                 // whose slot was queued again for a new task), or vacant.
                 _ => continue,
             };
-            let mut tasks = self.tasks.borrow_mut();
-            let task = &mut tasks[id.index];
-            if task.aborted {
-                drop(tasks);
+            if aborted {
                 // Dropping the future (outside the borrow) reports
                 // "cancelled" to the JoinHandle.
-                if let Some(body) = self.remove(id.index).body {
-                    self.retire(body);
-                }
+                let task = self.remove(id.index);
+                self.retire(task.future, task.header);
                 continue;
             }
-            let body = task.body.take();
+            let mut tasks = self.tasks.borrow_mut();
+            let task = &mut tasks[id.index];
+            let future = std::mem::replace(&mut task.future, polling());
+            let header = task.header.take();
             drop(tasks);
-            if let Some(body) = body {
-                self.poll_task(id, body);
-            }
+            self.poll_task(id, future, header);
             if self.unhandled_panic.borrow().is_some() {
                 return;
             }
@@ -516,11 +571,17 @@ impl Core {
     }
 
     /// Polls one task, then puts it back or removes it.
-    fn poll_task(&self, id: TaskId, mut body: TaskBody) {
+    fn poll_task(&self, id: TaskId, mut future: LocalFuture, header: Option<Arc<Header>>) {
         self.metrics.polls.set(self.metrics.polls.get() + 1);
-        self.diag.trace_poll(|| body.future.stats().meta.label());
+        self.diag
+            .trace_poll(|| future.stats().map_or_else(String::new, TaskStats::label));
         self.noted_wait.set(None);
-        let waker = waker_ref(&body.header);
+        let header = header.unwrap_or_else(|| {
+            let header = self.fresh_header();
+            header.set_id(id);
+            header
+        });
+        let waker = waker_ref(&header);
         let mut cx = Context::from_waker(&waker);
         self.current.set(Some(id));
         self.current_waker.set(&*waker);
@@ -528,22 +589,36 @@ impl Core {
         // Reading the clock costs; only when someone looks at the result.
         let started = self.diag.timing().then(Instant::now);
         // The harness catches panics, so this never unwinds into the loop.
-        let done = body.future.as_mut().poll(&mut cx).is_ready();
+        let done = future.as_mut().poll(&mut cx).is_ready();
         let took = started.map(|started| started.elapsed());
         self.current.set(None);
         self.current_waker.set(std::ptr::null());
-        let stats = body.future.as_mut().stats_mut();
-        stats.polls += 1;
-        stats.waiting_on = self.noted_wait.take();
-        if let Some(took) = took {
-            stats.busy += took;
-            self.diag.record_poll(stats, took);
+        drop(waker);
+        if let Some(stats) = future.as_mut().stats_mut() {
+            stats.polls += 1;
+            stats.waiting_on = self.noted_wait.take();
+            if let Some(took) = took {
+                stats.add_busy(took);
+                self.diag.record_poll(stats, took);
+            }
         }
         if done {
             self.remove(id.index);
-            self.retire(body);
+            self.retire(future, Some(header));
         } else {
-            self.tasks.borrow_mut()[id.index].body = Some(body);
+            // Parked with nobody able to wake it through its header (no
+            // JoinHandle, no cloned waker: it waits on its own timer, its
+            // own readiness, or nothing): the header goes back to the pool.
+            // A task woken during its poll keeps it, as it runs again soon.
+            let header = if self.tags.borrow()[id.index] & QUEUED == 0 {
+                self.release_header(header)
+            } else {
+                Some(header)
+            };
+            let mut tasks = self.tasks.borrow_mut();
+            let task = &mut tasks[id.index];
+            task.future = future;
+            task.header = header;
         }
         if !self.dump_requests.borrow().is_empty() {
             self.answer_dump_requests();
@@ -553,10 +628,11 @@ impl Core {
     /// Drops a task that left the slab (finished or aborted) and offers its
     /// header to the pool. Called after the slab borrow ended: a destructor
     /// may spawn.
-    fn retire(&self, body: TaskBody) {
-        let TaskBody { future, header } = body;
+    fn retire(&self, future: LocalFuture, header: Option<Arc<Header>>) {
         drop(future);
-        self.recycle_header(header);
+        if let Some(header) = header {
+            self.recycle_header(header);
+        }
     }
 
     /// Polls `block_on`'s own future with the same timing and tracing as a
@@ -570,7 +646,7 @@ impl Core {
             let took = started.elapsed();
             let mut stats = self.main_stats.borrow_mut();
             stats.polls += 1;
-            stats.busy += took;
+            stats.add_busy(took);
             self.diag.record_poll(&stats, took);
         }
         result
@@ -662,8 +738,8 @@ impl Core {
             .iter()
             .map(|(index, task)| {
                 let word = tags[index];
-                let stats = task.body.as_ref().map(|body| body.future.stats());
-                let state = if task.body.is_none() || running.is_some_and(|id| id.index == index) {
+                let stats = task.future.stats();
+                let state = if stats.is_none() || running.is_some_and(|id| id.index == index) {
                     TaskState::Running
                 } else if word & QUEUED != 0 {
                     TaskState::Scheduled
@@ -671,11 +747,11 @@ impl Core {
                     TaskState::Idle
                 };
                 TaskDump {
-                    id: word >> 1,
-                    name: stats.and_then(|s| s.meta.name.as_deref().map(str::to_owned)),
-                    location: stats.map_or_else(String::new, |s| s.meta.location.to_string()),
+                    id: generation_of(word),
+                    name: stats.and_then(|s| s.name().map(str::to_owned)),
+                    location: stats.map_or_else(String::new, |s| s.location.to_string()),
                     polls: stats.map_or(0, |s| s.polls),
-                    busy: stats.map_or(Duration::ZERO, |s| s.busy),
+                    busy: stats.map_or(Duration::ZERO, TaskStats::busy),
                     state,
                     waiting_on: stats
                         .and_then(|s| s.waiting_on)
@@ -842,7 +918,7 @@ mod tests {
         let index = core.run_queue.borrow()[0] as usize;
         TaskId {
             index,
-            generation: core.tags.borrow()[index] >> 1,
+            generation: generation_of(core.tags.borrow()[index]),
         }
     }
 
@@ -1003,23 +1079,57 @@ mod tests {
     fn headers_are_recycled_only_when_nobody_holds_them() {
         let rt = Runtime::new().unwrap();
         let core = core_of(&rt);
-        // Detached: the task's own completion gives the header back.
-        drop(rt.spawn(async {}));
-        core.run_ready_tasks();
-        assert_eq!(core.header_pool.borrow().len(), 1);
-        // Reused by the next spawn, reset to "not inserted" before.
-        let join = rt.spawn(async {});
-        assert!(core.header_pool.borrow().is_empty());
-        core.run_ready_tasks();
-        assert!(
-            core.header_pool.borrow().is_empty(),
-            "the JoinHandle holds it"
-        );
-        let _kept_waker = futures_task::waker(join.header_for_test());
-        drop(join);
-        assert!(
-            core.header_pool.borrow().is_empty(),
-            "a waker still holds it"
-        );
+        let pooled = || core.header_pool.borrow().len();
+        rt.block_on(async {
+            // Detached at once: the JoinHandle gives the header back, and
+            // the task, which holds none until it runs, takes it to poll.
+            drop(crate::spawn(async {}));
+            assert_eq!(pooled(), 1);
+            crate::task::yield_now().await;
+            assert_eq!(pooled(), 1, "back after the poll");
+            // A kept JoinHandle keeps its header; the task polls with the
+            // pooled one.
+            let join = crate::spawn(async {});
+            assert_eq!(pooled(), 0);
+            crate::task::yield_now().await;
+            assert_eq!(pooled(), 1, "the poll's header is back");
+            let kept_waker = futures_task::waker(join.header_for_test());
+            drop(join);
+            assert_eq!(pooled(), 1, "a waker still holds the JoinHandle's");
+            drop(kept_waker);
+        });
+    }
+
+    #[test]
+    fn a_parked_task_that_nobody_can_wake_by_header_holds_none() {
+        let rt = Runtime::builder().start_paused(true).build().unwrap();
+        let core = core_of(&rt);
+        let clone = Rc::new(std::cell::RefCell::new(None));
+        rt.block_on(async {
+            drop(crate::spawn(std::future::pending::<()>()));
+            drop(crate::spawn(crate::time::sleep(Duration::from_secs(3600))));
+            // A task whose waker was cloned keeps its header.
+            drop(crate::spawn({
+                let clone = clone.clone();
+                std::future::poll_fn(move |cx| {
+                    *clone.borrow_mut() = Some(cx.waker().clone());
+                    Poll::<()>::Pending
+                })
+            }));
+            crate::task::yield_now().await;
+        });
+        let held: Vec<bool> = core
+            .tasks
+            .borrow()
+            .iter()
+            .map(|(_, task)| task.header.is_some())
+            .collect();
+        assert_eq!(held, [false, false, true]);
+        // And the cloned waker still wakes that task.
+        let waker = clone.borrow_mut().take().unwrap();
+        rt.block_on(async {
+            waker.wake();
+            assert_eq!(core.run_queue.borrow().len(), 1);
+        });
     }
 }

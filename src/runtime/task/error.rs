@@ -24,8 +24,10 @@ pub struct JoinError {
 enum Repr {
     Cancelled,
     /// The mutex only makes the `Send` payload `Sync`, so that a JoinError
-    /// fits in `Box<dyn Error + Send + Sync>`; it is never contended.
-    Panic(Mutex<Box<dyn Any + Send>>),
+    /// fits in `Box<dyn Error + Send + Sync>`; it is never contended. Boxed,
+    /// so that a JoinError is one word: every task's join cell has room
+    /// for one, and panics are rare.
+    Panic(Box<Mutex<Box<dyn Any + Send>>>),
 }
 
 impl JoinError {
@@ -37,7 +39,7 @@ impl JoinError {
 
     pub(crate) fn panic(payload: Box<dyn Any + Send>) -> JoinError {
         JoinError {
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -69,7 +71,7 @@ impl JoinError {
     /// The panic's payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload
+            Repr::Panic(payload) => Ok((*payload)
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)),
             Repr::Cancelled => Err(self),

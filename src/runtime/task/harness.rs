@@ -54,10 +54,11 @@ where
 /// one cache miss fewer than stats kept in the task's slab slot, and the
 /// slot stays small (`timer_fire`).
 pub(crate) trait TaskFuture: Future<Output = ()> {
-    /// Name, location, polls, poll time, what it waits on.
-    fn stats(&self) -> &TaskStats;
+    /// Name, location, polls, poll time, what it waits on; `None` for the
+    /// stand-in of a task being polled.
+    fn stats(&self) -> Option<&TaskStats>;
     /// The same, to update after a poll.
-    fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats;
+    fn stats_mut(self: Pin<&mut Self>) -> Option<&mut TaskStats>;
     /// Reads the words a poll reads first (the future's state, the poll
     /// count), for the caller to pass to `std::hint::black_box`: a task's
     /// memory is then on its way into the cache before the task is polled
@@ -66,12 +67,12 @@ pub(crate) trait TaskFuture: Future<Output = ()> {
 }
 
 impl<F: Future> TaskFuture for Harness<F> {
-    fn stats(&self) -> &TaskStats {
-        &self.stats
+    fn stats(&self) -> Option<&TaskStats> {
+        Some(&self.stats)
     }
 
-    fn stats_mut(self: Pin<&mut Self>) -> &mut TaskStats {
-        self.project().stats
+    fn stats_mut(self: Pin<&mut Self>) -> Option<&mut TaskStats> {
+        Some(self.project().stats)
     }
 
     fn touch(&self) -> (bool, u64) {
@@ -117,7 +118,12 @@ impl<F: Future> Future for Harness<F> {
             };
             match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
                 Ok(Poll::Ready(output)) => Ok(output),
-                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Pending) => {
+                    if this.stats.polls == 0 {
+                        this.completion.forget_if_unwatched();
+                    }
+                    return Poll::Pending;
+                }
                 Err(payload) => Err(panic_error(payload)),
             }
         };
@@ -155,6 +161,22 @@ struct Completion<T> {
 impl<T> Completion<T> {
     fn is_aborted(&self) -> bool {
         self.cell.as_ref().is_some_and(|cell| cell.is_aborted())
+    }
+
+    /// Lets go of the JoinCell if the JoinHandle is gone (the task was
+    /// detached before its first poll, as `spawn` without keeping the
+    /// handle does): nobody will read the output or abort the task, and a
+    /// parked task keeps the cell's 96 bytes for nothing. Called once, at
+    /// the first `Pending`, not at every poll: the count lives in the
+    /// cell's cache line, which a later poll would otherwise not touch.
+    fn forget_if_unwatched(&mut self) {
+        if self
+            .cell
+            .as_ref()
+            .is_some_and(|cell| Arc::strong_count(cell) == 1)
+        {
+            self.cell = None;
+        }
     }
 
     /// Delivers the task's result; later calls and the drop do nothing.

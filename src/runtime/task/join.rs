@@ -4,7 +4,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -15,35 +14,53 @@ use crate::runtime::waker::Header;
 /// Where a task's output waits for its JoinHandle. A mutex, because the
 /// JoinHandle of a `Send` output may be awaited on another thread; it is
 /// taken twice per task, never contended in single-threaded use.
+///
+/// Every spawned task has one until its first poll at least, so it is kept
+/// to 56 bytes with its counts for a `()` output (one 64-byte malloc
+/// chunk): the output and the error apart (an `Option<Result<(), _>>`
+/// would take a second word), the flags beside them under the one lock.
 pub(crate) struct JoinCell<T> {
-    /// Set by `abort`; the harness checks it at the first poll (a task
-    /// aborted later is dropped by the scheduler instead of polled), and a
-    /// blocking job checks it before it starts.
-    aborted: AtomicBool,
     state: Mutex<JoinState<T>>,
 }
 
 struct JoinState<T> {
     /// The output, until the JoinHandle takes it.
-    result: Option<Result<T, JoinError>>,
+    output: Option<T>,
+    /// Or why there is none, until the JoinHandle takes it.
+    error: Option<JoinError>,
+    /// The task awaiting the JoinHandle.
+    waker: Option<Waker>,
     /// The task completed (even if its output was taken or dropped since).
     finished: bool,
     /// The JoinHandle was dropped: nobody will take the output, so it is
     /// dropped as soon as the task completes.
     detached: bool,
-    /// The task awaiting the JoinHandle.
-    waker: Option<Waker>,
+    /// Set by `abort`; the harness checks it at the first poll (a task
+    /// aborted later is dropped by the scheduler instead of polled), and a
+    /// blocking job checks it before it starts.
+    aborted: bool,
+}
+
+impl<T> JoinState<T> {
+    /// Takes the result, if the task delivered one.
+    fn take_result(&mut self) -> Option<Result<T, JoinError>> {
+        match self.error.take() {
+            Some(error) => Some(Err(error)),
+            None => self.output.take().map(Ok),
+        }
+    }
 }
 
 impl<T> JoinCell<T> {
     pub(crate) fn new() -> JoinCell<T> {
         JoinCell {
-            aborted: AtomicBool::new(false),
             state: Mutex::new(JoinState {
-                result: None,
+                output: None,
+                error: None,
+                waker: None,
                 finished: false,
                 detached: false,
-                waker: None,
+                aborted: false,
             }),
         }
     }
@@ -55,7 +72,12 @@ impl<T> JoinCell<T> {
     }
 
     pub(crate) fn is_aborted(&self) -> bool {
-        self.aborted.load(Ordering::SeqCst)
+        self.lock().aborted
+    }
+
+    /// Marks the task aborted (see `JoinHandle::abort`).
+    fn set_aborted(&self) {
+        self.lock().aborted = true;
     }
 
     /// Stores the task's result (once) and wakes the JoinHandle's task.
@@ -69,7 +91,10 @@ impl<T> JoinCell<T> {
             if state.detached {
                 (None, Some(result))
             } else {
-                state.result = Some(result);
+                match result {
+                    Ok(output) => state.output = Some(output),
+                    Err(error) => state.error = Some(error),
+                }
                 (state.waker.take(), None)
             }
         };
@@ -133,7 +158,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         // The flag covers a task (or blocking job) that has not started;
         // the runtime's own abort drops a task that has.
-        self.cell.aborted.store(true, Ordering::SeqCst);
+        self.cell.set_aborted();
         if let Some(header) = &self.header {
             header.abort_task();
         }
@@ -169,7 +194,7 @@ impl<T> Future for JoinHandle<T> {
         let this = self.get_mut();
         let old_waker = {
             let mut state = this.cell.lock();
-            if let Some(result) = state.result.take() {
+            if let Some(result) = state.take_result() {
                 this.taken = true;
                 return Poll::Ready(result);
             }
@@ -192,7 +217,7 @@ impl<T> Drop for JoinHandle<T> {
             let (output, waker) = {
                 let mut state = self.cell.lock();
                 state.detached = true;
-                (state.result.take(), state.waker.take())
+                (state.take_result(), state.waker.take())
             };
             drop((output, waker));
         }
