@@ -37,8 +37,8 @@ use super::{Config, UnhandledPanic};
 use crate::task::blocking::BlockingPool;
 use crate::task::harness::TaskFuture;
 use crate::task::{self, JoinHandle};
-use crate::time::wheel::{Target, TimerWheel};
 use crate::time::Clock;
+use crate::time::{target::Target, wheel::TimerWheel};
 
 /// A task's future and stats, type-erased; its output goes to the
 /// JoinHandle.
@@ -142,7 +142,7 @@ pub(crate) struct Core {
     /// The runtime's time: real, or paused for tests.
     pub(crate) clock: Clock,
     /// Pending timers, earliest deadline first.
-    pub(crate) timers: RefCell<TimerWheel>,
+    pub(crate) timers: RefCell<TimerWheel<Target>>,
     /// Threads for `spawn_blocking`.
     pub(crate) blocking: BlockingPool,
     /// Buffers reused by every tick, so a tick does not allocate.
@@ -965,7 +965,7 @@ mod tests {
         let _far = rt.spawn(crate::time::sleep(Duration::from_secs(5)));
         rt.block_on(crate::task::yield_now()); // polls both once
         let timers = core.timers.borrow();
-        assert_eq!((timers.len(), timers.task_targets()), (2, 2));
+        assert_eq!((timers.len(), timers.count(Target::is_task)), (2, 2));
         drop(timers);
         // block_on's future is no task: its timer keeps its waker.
         rt.block_on(async {
@@ -973,7 +973,7 @@ mod tests {
             let once = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut nap).poll(cx)));
             assert!(once.await.is_pending());
             let timers = core.timers.borrow();
-            assert_eq!((timers.len(), timers.task_targets()), (3, 2));
+            assert_eq!((timers.len(), timers.count(Target::is_task)), (3, 2));
         });
     }
 

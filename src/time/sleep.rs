@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::wheel::{Target, TimerKey};
 use super::Instant;
+use super::{target::Target, wheel::TimerKey};
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
 use crate::runtime::scheduler::Core;
@@ -167,11 +167,17 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         // Polled by its task directly, the timer can name the task instead
-        // of keeping a waker (see `wheel.rs`).
+        // of keeping a waker (see `target.rs`).
         let own = core.own_task(cx.waker());
         let mut timers = core.timers.borrow_mut();
         let kept = match self.registration {
-            Some(reg) if reg.runtime_id == core.id => timers.set_target(reg.key, own, cx.waker()),
+            Some(reg) if reg.runtime_id == core.id => match timers.target_mut(reg.key) {
+                Some(target) => {
+                    target.update(own, cx.waker());
+                    true
+                }
+                None => false,
+            },
             Some(elsewhere) => {
                 // Moved here from another runtime: that one's timer goes.
                 elsewhere.cancel_from_afar();
