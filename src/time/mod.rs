@@ -10,8 +10,8 @@
 //!
 //! Timers live in one store per runtime: a wheel of one-millisecond buckets
 //! for the next second and a heap for later deadlines, every entry keeping
-//! its exact deadline (see `wheel.rs` for why). Each tick the loop asks the store for the earliest
-//! deadline and gives mio that much time to wait; after the wait it fires
+//! its exact deadline (see `runtime/time_driver/wheel/` for why). Each
+//! tick the loop asks the store for the earliest deadline and gives mio that much time to wait; after the wait it fires
 //! every timer whose deadline has passed, which wakes their tasks.
 //!
 //! # The paused clock

@@ -14,6 +14,7 @@
 //! own waker (firing queues the task, no waker is kept), else a waker.
 
 mod clock;
+mod target;
 mod wheel;
 
 use std::cell::RefCell;
@@ -22,8 +23,9 @@ use std::task::Waker;
 use std::time::Instant;
 
 pub(crate) use clock::Clock;
+pub(crate) use target::Target;
+pub(crate) use wheel::TimerKey;
 use wheel::TimerWheel;
-pub(crate) use wheel::{Target, TimerKey};
 
 use super::task::TaskId;
 
@@ -32,7 +34,7 @@ pub(crate) struct TimeDriver {
     /// Real time, or paused for tests.
     clock: Clock,
     /// Pending timers, earliest deadline first.
-    wheel: RefCell<TimerWheel>,
+    wheel: RefCell<TimerWheel<Target>>,
     /// What fired timers target and the loop has not woken yet, in
     /// deadline order (see [`fire`](TimeDriver::fire)).
     fired: RefCell<VecDeque<Target>>,
@@ -72,7 +74,13 @@ impl TimeDriver {
     /// Makes a waiting timer wake what a poll with `own` and `waker` asks
     /// for. False if it no longer waits (fired, cancelled, stale key).
     pub(crate) fn retarget(&self, key: TimerKey, own: Option<TaskId>, waker: &Waker) -> bool {
-        self.wheel.borrow_mut().set_target(key, own, waker)
+        match self.wheel.borrow_mut().target_mut(key) {
+            Some(target) => {
+                target.update(own, waker);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Moves a waiting timer to `deadline`; its new key, or `None` if it
@@ -132,7 +140,7 @@ impl TimeDriver {
     /// Waiting timers that name a task rather than keep a waker.
     #[cfg(test)]
     pub(crate) fn task_targets(&self) -> usize {
-        self.wheel.borrow().task_targets()
+        self.wheel.borrow().count(Target::is_task)
     }
 
     /// Fired targets waiting to be woken.
