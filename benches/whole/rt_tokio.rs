@@ -1,0 +1,209 @@
+//! The workloads on tokio's `current_thread` runtime: `rt_evloop.rs` line
+//! for line, with tokio's names. tokio's `spawn` needs `Send + 'static`
+//! futures; none of these holds anything that is not.
+
+use std::time::{Duration, Instant};
+
+use evloop_benches::tokio_rt;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::yield_now;
+
+use crate::{Counts, Figure, ECHO_MSG};
+
+/// Runs workload `name` once; `Some` for those that measure.
+pub fn run(name: &str, n: &Counts) -> Option<Figure> {
+    let rt = tokio_rt();
+    match name {
+        "spawn_many_local" => {
+            let mut handles = Vec::with_capacity(n.spawns);
+            for _ in 0..n.spawn_iterations {
+                rt.block_on(async {
+                    for _ in 0..n.spawns {
+                        handles.push(tokio::spawn(async {}));
+                    }
+                    for handle in handles.drain(..) {
+                        handle.await.unwrap();
+                    }
+                });
+            }
+        }
+        "yield_many" => {
+            for _ in 0..n.yield_iterations {
+                rt.block_on(async {
+                    let yields = n.yields;
+                    let handles: Vec<_> = (0..n.yield_tasks)
+                        .map(|_| {
+                            tokio::spawn(async move {
+                                for _ in 0..yields {
+                                    yield_now().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    for handle in handles {
+                        handle.await.unwrap();
+                    }
+                });
+            }
+        }
+        "timer_fire" => rt.block_on(async {
+            let rounds = n.sleep_rounds;
+            let tasks: Vec<_> = (0..n.sleepers)
+                .map(|i| {
+                    tokio::spawn(async move {
+                        for _ in 0..rounds {
+                            let ms = 1 + (i % 5) as u64;
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }),
+        "chained_spawn" => {
+            fn link(done: oneshot::Sender<()>, n: usize) {
+                if n == 0 {
+                    done.send(()).unwrap();
+                } else {
+                    // The handle is dropped: the task runs on, detached.
+                    tokio::spawn(async move { link(done, n - 1) });
+                }
+            }
+            for _ in 0..n.chain_iterations {
+                rt.block_on(async {
+                    let (done_tx, done_rx) = oneshot::channel();
+                    link(done_tx, n.chain);
+                    done_rx.await.unwrap();
+                });
+            }
+        }
+        "timer_cancel" => rt.block_on(async {
+            for _ in 0..n.cancels {
+                let out = tokio::time::timeout(Duration::from_secs(1), yield_now()).await;
+                assert!(out.is_ok());
+            }
+        }),
+        "request_reply" => {
+            // The server outlives the iterations, as in benches/sync.rs.
+            let tx = rt.block_on(async {
+                let (tx, mut rx) = mpsc::channel::<oneshot::Sender<()>>(10);
+                tokio::spawn(async move {
+                    while let Some(reply) = rx.recv().await {
+                        reply.send(()).unwrap();
+                    }
+                });
+                tx
+            });
+            for _ in 0..n.request_iterations {
+                let tx = tx.clone();
+                rt.block_on(async move {
+                    for _ in 0..n.requests {
+                        let (o_tx, o_rx) = oneshot::channel();
+                        tx.send(o_tx).await.unwrap();
+                        o_rx.await.unwrap();
+                    }
+                });
+            }
+        }
+        "spawn_work" => {
+            for _ in 0..n.spawn_work_iterations {
+                let two = rt.block_on(async {
+                    tokio::spawn(async {
+                        yield_now().await;
+                        2
+                    })
+                    .await
+                    .unwrap()
+                });
+                assert_eq!(two, 2);
+            }
+        }
+        "tcp_echo" => rt.block_on(tcp_echo(n)),
+        "sleep_lateness" => {
+            return Some(rt.block_on(async {
+                let mut late = Duration::ZERO;
+                for _ in 0..n.lateness_sleeps {
+                    let deadline = Instant::now() + Duration::from_millis(1);
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    late += Instant::now() - deadline;
+                }
+                crate::mean_lateness_us(late, n.lateness_sleeps)
+            }));
+        }
+        "mem_pending" | "mem_sleep" => {
+            let sleep = name == "mem_sleep";
+            return Some(rt.block_on(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                let baseline = crate::status_kib("VmRSS:");
+                for _ in 0..n.mem_tasks {
+                    // Dropping the handle detaches the task.
+                    tokio::spawn(async move {
+                        crate::polled_once();
+                        if sleep {
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        } else {
+                            std::future::pending::<()>().await;
+                        }
+                    });
+                }
+                while !crate::all_polled(n.mem_tasks) {
+                    yield_now().await;
+                }
+                crate::bytes_per_task(baseline, n.mem_tasks)
+            }));
+        }
+        "mem_empty" => {
+            rt.block_on(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            });
+            return Some(crate::peak_kib());
+        }
+        other => unreachable!("main checked the name, not {other}"),
+    }
+    None
+}
+
+async fn tcp_echo(n: &Counts) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    let (conns, round_trips) = (n.echo_conns, n.echo_round_trips);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        for _ in 0..conns {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            tokio::spawn(async move {
+                let mut buf = [0u8; ECHO_MSG];
+                loop {
+                    match stream.read(&mut buf).await.unwrap() {
+                        0 => break,
+                        n => stream.write_all(&buf[..n]).await.unwrap(),
+                    }
+                }
+            });
+        }
+    });
+    let clients: Vec<_> = (0..conns)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let msg = [7u8; ECHO_MSG];
+                let mut buf = [0u8; ECHO_MSG];
+                for _ in 0..round_trips {
+                    stream.write_all(&msg).await.unwrap();
+                    stream.read_exact(&mut buf).await.unwrap();
+                }
+                assert_eq!(buf, msg);
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    server.await.unwrap();
+}
