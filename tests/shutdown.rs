@@ -336,7 +336,7 @@ fn handle_used_from_a_task_of_another_runtime_after_the_drop() {
 }
 
 /// Open descriptors whose link names `kind` (`anon_inode:[eventpoll]`,
-/// `anon_inode:[eventfd]`, `socket:`).
+/// `anon_inode:[eventfd]`, `anon_inode:[timerfd]`, `socket:`).
 fn open_fds_of(kind: &str) -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("this test needs /proc")
@@ -349,8 +349,13 @@ fn open_fds_of(kind: &str) -> usize {
 fn a_dropped_runtime_closes_its_poller_and_eventfd_whatever_outlives_it() {
     let _serial = serial();
     let (polls, eventfds) = (open_fds_of("[eventpoll]"), open_fds_of("[eventfd]"));
+    let timerfds = open_fds_of("[timerfd]");
     let rt = Runtime::new().unwrap();
     assert_eq!(open_fds_of("[eventpoll]"), polls + 1);
+    if cfg!(target_os = "linux") {
+        // The precise timer that ends timed waits (runtime/precise_timer.rs).
+        assert_eq!(open_fds_of("[timerfd]"), timerfds + 1);
+    }
     let handle = rt.handle();
     let (stream, join, waker) = rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -365,6 +370,7 @@ fn a_dropped_runtime_closes_its_poller_and_eventfd_whatever_outlives_it() {
     // A socket, a handle, a JoinHandle and a waker all outlive it.
     assert_eq!(open_fds_of("[eventpoll]"), polls, "the poller closed");
     assert_eq!(open_fds_of("[eventfd]"), eventfds, "the eventfd closed");
+    assert_eq!(open_fds_of("[timerfd]"), timerfds, "the timerfd closed");
     waker.wake();
     handle.stop();
     drop((stream, join, handle));

@@ -17,6 +17,8 @@ use mio::event::Source;
 use mio::{Events, Interest, Token};
 use slab::Slab;
 
+use super::precise_timer::{PreciseTimer, TIMER_TOKEN};
+
 /// The token of the runtime's `mio::Waker`; never a slab index.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
 
@@ -70,6 +72,8 @@ struct Reactor {
     poll: mio::Poll,
     /// Reused buffer for the events of one wait.
     events: Events,
+    /// Ends timed waits on time (see `precise_timer.rs`).
+    timer: PreciseTimer,
     /// Registered sources; a source's token is its slab index. A token is
     /// only reused after the old source was deregistered, and events are
     /// dispatched right after the wait that returned them, before any task
@@ -82,8 +86,10 @@ impl Reactor {
     fn new() -> io::Result<(Reactor, mio::Waker)> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let timer = PreciseTimer::new(poll.registry())?;
         let reactor = Reactor {
             poll,
+            timer,
             events: Events::with_capacity(EVENTS_CAPACITY),
             sources: Slab::new(),
         };
@@ -144,6 +150,7 @@ impl Reactor {
     /// Waits for events (at most `timeout`), records them and moves the
     /// wakers they release into `wakers`. Returns the number of events.
     fn poll(&mut self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> io::Result<usize> {
+        let timeout = timeout.map(|wait| self.timer.arm(wait));
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal interrupted the wait: nothing happened, tick again.
@@ -154,7 +161,7 @@ impl Reactor {
         for event in self.events.iter() {
             count += 1;
             let token = event.token();
-            if token == WAKER_TOKEN {
+            if token == WAKER_TOKEN || token == TIMER_TOKEN {
                 // The remote queue is checked every tick; nothing to do here.
                 continue;
             }

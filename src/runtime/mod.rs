@@ -14,6 +14,7 @@ mod dump;
 mod handle;
 pub(crate) mod io_driver;
 mod metrics;
+mod precise_timer;
 pub(crate) mod scheduler;
 pub(crate) mod task;
 pub(crate) mod time_driver;
