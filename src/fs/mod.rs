@@ -1,5 +1,5 @@
 //! Files and directories with tokio's names: [`File`], [`OpenOptions`],
-//! [`read_dir`] and free functions such as [`read`] and [`write`], each
+//! [`read_dir`] and free functions such as [`read`] and [`write()`], each
 //! run on the blocking pool.
 //!
 //! # Why files use the blocking pool
