@@ -39,6 +39,10 @@ use crate::task::{spawn_blocking, JoinHandle};
 /// keeps, and on how long one job holds a pool thread (tokio's figure).
 const MAX_BUF: usize = 2 * 1024 * 1024;
 
+/// Why an idle `File` has no buffer: only a panic between taking it and
+/// starting the job (`spawn_blocking` outside a runtime) leaves it so.
+const TAKEN: &str = "evloop::fs::File: an earlier operation panicked before starting its job";
+
 /// An open file on the blocking pool, with tokio's methods; it implements
 /// futures-io's `AsyncRead`, `AsyncWrite` and `AsyncSeek`.
 ///
@@ -387,7 +391,7 @@ impl File {
             let State::Idle(slot) = &mut inner.state else {
                 unreachable!("run_exclusive follows complete_inflight")
             };
-            let mut buf = slot.take().expect("an idle File holds its buffer");
+            let mut buf = slot.take().expect(TAKEN);
             let unread = buf.discard_read();
             let std = self.std.clone();
             inner.state = State::Busy(spawn_blocking(move || {
@@ -428,7 +432,7 @@ impl Inner {
     /// Takes the idle buffer out, to move it into a job.
     fn take_idle_buf(&mut self) -> Buf {
         match &mut self.state {
-            State::Idle(slot) => slot.take().expect("an idle File holds its buffer"),
+            State::Idle(slot) => slot.take().expect(TAKEN),
             State::Busy(_) => unreachable!("only an idle File has a buffer to take"),
         }
     }
@@ -440,7 +444,8 @@ impl Inner {
         dst: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         loop {
-            if let State::Idle(Some(buf)) = &mut self.state {
+            if let State::Idle(slot) = &mut self.state {
+                let buf = slot.as_mut().expect(TAKEN);
                 // Bytes read ahead first; an empty `dst` needs no job.
                 if buf.len() > 0 || dst.is_empty() {
                     return Poll::Ready(Ok(buf.copy_to(dst)));
@@ -520,17 +525,26 @@ impl Inner {
                 if let Some(e) = self.last_write_err.take() {
                     return Poll::Ready(Err(e));
                 }
-                let mut buf = self.take_idle_buf();
-                let unread = buf.discard_read();
+                let unread = match &self.state {
+                    State::Idle(Some(buf)) => buf.len() as i64,
+                    _ => 0,
+                };
                 let to = match target {
-                    // Relative to the caller's position, not the kernel's.
-                    SeekFrom::Current(n) => {
-                        SeekFrom::Current(n.checked_sub(unread).ok_or_else(|| {
-                            io::Error::new(io::ErrorKind::InvalidInput, "seek offset overflows")
-                        })?)
-                    }
+                    // Relative to the caller's position, not the kernel's,
+                    // which is `unread` bytes ahead.
+                    SeekFrom::Current(n) => match n.checked_sub(unread) {
+                        Some(n) => SeekFrom::Current(n),
+                        None => {
+                            return Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::InvalidInput,
+                                "seek offset overflows",
+                            )))
+                        }
+                    },
                     other => other,
                 };
+                let mut buf = self.take_idle_buf();
+                buf.clear();
                 let std = std.clone();
                 self.seek_target = Some(target);
                 self.state = State::Busy(spawn_blocking(move || {

@@ -59,7 +59,7 @@ pub struct ReadDir {
 
 #[derive(Debug)]
 enum State {
-    /// `None` only while a poll moves the batch into a job.
+    /// `None` once a job was lost with the batch in it.
     Idle(Option<Batch>),
     /// A job is reading the next batch.
     Busy(JoinHandle<Batch>),
@@ -104,7 +104,11 @@ impl ReadDir {
         loop {
             match &mut self.state {
                 State::Idle(batch) => {
-                    let mut taken = batch.take().expect("ReadDir holds its batch when idle");
+                    // `None`: a job was lost with the listing in it (the
+                    // runtime shut down): nothing more to list.
+                    let Some(mut taken) = batch.take() else {
+                        return Poll::Ready(Ok(None));
+                    };
                     if let Some(entry) = taken.entries.pop_front() {
                         *batch = Some(taken);
                         return Poll::Ready(entry.map(Some));
@@ -117,8 +121,11 @@ impl ReadDir {
                 }
                 State::Busy(job) => match std::task::ready!(Pin::new(job).poll(cx)) {
                     Ok(batch) => self.state = State::Idle(Some(batch)),
-                    // The batch (and the iterator) went down with the job.
-                    Err(e) => return Poll::Ready(Err(join_error(e))),
+                    Err(e) => {
+                        // The batch (and the iterator) went down with the job.
+                        self.state = State::Idle(None);
+                        return Poll::Ready(Err(join_error(e)));
+                    }
                 },
             }
         }

@@ -21,6 +21,17 @@ use super::reaper::{self, Reaper};
 /// [`kill_on_drop(true)`](super::Command::kill_on_drop) it is killed
 /// first.
 ///
+/// A `Child` is `!Send`: its pipes are registered with the reactor of the
+/// runtime that spawned it, on that runtime's thread.
+///
+/// ```compile_fail
+/// fn must_be_send<T: Send>(_: T) {}
+/// evloop::block_on(async {
+///     let child = evloop::process::Command::new("true").spawn().unwrap();
+///     must_be_send(child); // error: `Child` is not `Send`
+/// });
+/// ```
+///
 /// # Examples
 ///
 /// ```

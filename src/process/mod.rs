@@ -243,7 +243,9 @@ impl Command {
 
     /// Starts the child. Its piped stdio go on the running runtime's
     /// reactor, and the runtime's `SIGCHLD` listener starts if this is its
-    /// first child.
+    /// first child: a task named `evloop::process reaper`, which lives as
+    /// long as the runtime (so [`Runtime::metrics`](crate::Runtime::metrics)
+    /// and [`Runtime::dump`](crate::Runtime::dump) show it).
     ///
     /// # Errors
     ///
