@@ -72,6 +72,22 @@ async fn seek(file: &mut File, to: SeekFrom) -> std::io::Result<u64> {
     poll_fn(|cx| Pin::new(&mut *file).poll_seek(cx, to)).await
 }
 
+/// A runtime whose blocking pool has one thread, for [`hold_the_pool`].
+fn pool_of_one() -> evloop::Runtime {
+    evloop::Runtime::builder().max_blocking_threads(1).build().unwrap()
+}
+
+/// Keeps the one pool thread of [`pool_of_one`] busy until the returned
+/// sender drops: a file job queued meanwhile cannot finish, so the first
+/// poll of its operation is surely `Pending` (an "abandoned" operation).
+fn hold_the_pool() -> std::sync::mpsc::Sender<()> {
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    drop(evloop::task::spawn_blocking(move || {
+        let _ = held.recv();
+    }));
+    release
+}
+
 /// Bytes that are not all alike, so an offset error shows.
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
@@ -304,7 +320,7 @@ fn file_write_seek_read_round_trip() {
 #[test]
 fn bytes_read_ahead_do_not_move_the_callers_position() {
     let dir = TempDir::new("read-ahead");
-    evloop::block_on(async {
+    pool_of_one().block_on(async {
         let path = dir.join("f");
         fs::write(&path, "abcdef").await.unwrap();
         let mut file = OpenOptions::new()
@@ -316,16 +332,20 @@ fn bytes_read_ahead_do_not_move_the_callers_position() {
         // A read started and abandoned: its job still reads 4 bytes.
         {
             let mut buf = [0; 4];
+            let held = hold_the_pool();
             let mut abandoned = pin!(read(&mut file, &mut buf));
             assert!(util::poll_once(abandoned.as_mut()).is_pending());
+            drop(held);
         }
         // The caller never saw those bytes: it is still at 0...
         assert_eq!(seek(&mut file, SeekFrom::Current(0)).await.unwrap(), 0);
         // ...and a write after an abandoned read lands there too.
         {
             let mut buf = [0; 4];
+            let held = hold_the_pool();
             let mut abandoned = pin!(read(&mut file, &mut buf));
             assert!(util::poll_once(abandoned.as_mut()).is_pending());
+            drop(held);
         }
         write_all(&mut file, b"XY").await.unwrap();
         flush(&mut file).await.unwrap();
@@ -411,7 +431,7 @@ fn file_methods_sync_set_len_metadata_try_clone() {
 #[test]
 fn into_std_and_from_std_keep_the_position() {
     let dir = TempDir::new("into-std");
-    evloop::block_on(async {
+    pool_of_one().block_on(async {
         use std::io::{Read, Seek};
         let path = dir.join("f");
         fs::write(&path, "abcdef").await.unwrap();
@@ -421,8 +441,10 @@ fn into_std_and_from_std_keep_the_position() {
         {
             // A read-ahead the caller did not take is given back.
             let mut more = [0; 3];
+            let held = hold_the_pool();
             let mut abandoned = pin!(read(&mut file, &mut more));
             assert!(util::poll_once(abandoned.as_mut()).is_pending());
+            drop(held);
         }
         let mut std = file.into_std().await;
         assert_eq!(std.stream_position().unwrap(), 2);

@@ -17,17 +17,8 @@ use mio::unix::pipe::{Receiver, Sender};
 use crate::io::IoSource;
 use crate::runtime::reactor::Direction;
 
-/// Makes a std pipe end non-blocking and registers it with the running
-/// runtime.
-fn register<P: mio::event::Source>(
-    pipe: P,
-    nonblocking: impl FnOnce(&P) -> io::Result<()>,
-) -> io::Result<IoSource<P>> {
-    nonblocking(&pipe)?;
-    IoSource::new(pipe, "evloop::process::Command::spawn")
-}
-
-/// Hands a pipe end back to std, blocking again, for another child's stdio.
+/// Takes a pipe end off the reactor and hands it back to std, blocking
+/// again, for another child's stdio.
 fn into_stdio<P>(io: IoSource<P>, blocking: impl FnOnce(&P) -> io::Result<()>) -> io::Result<Stdio>
 where
     P: mio::event::Source + Into<std::os::fd::OwnedFd>,
@@ -116,8 +107,11 @@ pub struct ChildStderr {
 impl ChildStdin {
     /// Registers std's pipe end with the running runtime.
     pub(crate) fn from_std_pipe(pipe: std::process::ChildStdin) -> io::Result<ChildStdin> {
-        let io = register(Sender::from(pipe), |p| p.set_nonblocking(true))?;
-        Ok(ChildStdin { io })
+        let pipe = Sender::from(pipe);
+        pipe.set_nonblocking(true)?;
+        Ok(ChildStdin {
+            io: IoSource::new(pipe, "evloop::process::Command::spawn")?,
+        })
     }
 }
 
@@ -127,8 +121,11 @@ macro_rules! reader {
         impl $ty {
             /// Registers std's pipe end with the running runtime.
             pub(crate) fn from_std_pipe(pipe: $std) -> io::Result<$ty> {
-                let io = register(Receiver::from(pipe), |p| p.set_nonblocking(true))?;
-                Ok($ty { io })
+                let pipe = Receiver::from(pipe);
+                pipe.set_nonblocking(true)?;
+                Ok($ty {
+                    io: IoSource::new(pipe, "evloop::process::Command::spawn")?,
+                })
             }
 
             /// Polls for a read into `buf`: `Ready(Ok(0))` is end of file
