@@ -5,6 +5,8 @@
 //! `AsyncReadExt`/`AsyncWriteExt`/`AsyncSeekExt`, which live on another
 //! branch; at merge they become those traits' methods.
 
+#![cfg(unix)]
+
 mod util;
 
 use std::future::poll_fn;
@@ -74,7 +76,10 @@ async fn seek(file: &mut File, to: SeekFrom) -> std::io::Result<u64> {
 
 /// A runtime whose blocking pool has one thread, for [`hold_the_pool`].
 fn pool_of_one() -> evloop::Runtime {
-    evloop::Runtime::builder().max_blocking_threads(1).build().unwrap()
+    evloop::Runtime::builder()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap()
 }
 
 /// Keeps the one pool thread of [`pool_of_one`] busy until the returned
