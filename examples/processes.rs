@@ -15,19 +15,20 @@
 //! | Python                                   | evloop                                          |
 //! | ---------------------------------------- | ----------------------------------------------- |
 //! | `Process(target=print_func, args=(name,))` | this same binary, run with `child <name>`     |
-//! | `proc.start()`                           | `std::process::Command::spawn`                  |
-//! | `proc.join()`                            | `spawn_blocking(move || child.wait_with_output())`, awaited |
+//! | `proc.start()`                           | `evloop::process::Command::spawn`               |
+//! | `proc.join()`                            | `child.wait_with_output().await`                |
 //!
-//! Waiting for a child is a blocking call, so each wait runs on the blocking
-//! pool while the loop stays free (a task could print progress meanwhile).
-//! Each child's output is captured and printed in start order, so the
-//! output is the same on every run.
+//! No thread waits for a child: each child's output pipe is on the reactor,
+//! and its exit arrives as a `SIGCHLD` through the same self-pipe as any
+//! signal, so the four waits are four tasks on the one loop thread. Each
+//! child's output is captured and printed in start order, so the output
+//! is the same on every run.
 //!
 //! Run it with `cargo run --example processes`.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use evloop::task::spawn_blocking;
+use evloop::process::Command;
 
 /// The note's `print_func(continent='Asia')`, run inside a child process.
 fn print_func(continent: &str) {
@@ -46,13 +47,15 @@ fn main() -> std::io::Result<()> {
         let names = [None, Some("America"), Some("Europe"), Some("Africa")];
         let mut waits = Vec::new();
         for name in names {
-            let mut command = Command::new(&me);
-            command.arg("child").args(name).stdout(Stdio::piped());
-            let child = command.spawn()?;
-            waits.push(spawn_blocking(move || child.wait_with_output()));
+            let child = Command::new(&me)
+                .arg("child")
+                .args(name)
+                .stdout(Stdio::piped())
+                .spawn()?;
+            waits.push(evloop::spawn(child.wait_with_output()));
         }
         for wait in waits {
-            let output = wait.await.expect("wait job panicked")?;
+            let output = wait.await.expect("wait task panicked")?;
             assert!(output.status.success(), "a child failed: {}", output.status);
             print!("{}", String::from_utf8_lossy(&output.stdout));
         }

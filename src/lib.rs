@@ -265,6 +265,7 @@
 //! | --- | --- | --- |
 //! | `http` | yes | the HTTP/1.1 client |
 //! | `signal` | yes | `ctrl_c` and signal streams (unix) |
+//! | `process` | yes | child processes on the loop (unix; needs `signal`) |
 //! | `tls` | no | HTTPS for the client (rustls) |
 //! | `json` | no | JSON bodies (serde) |
 //! | `redis` | no | a Redis client with redis-rs's names |
@@ -283,10 +284,13 @@ pub mod guide {
     //!
     #![doc = include_str!("../docs/EVENT_LOOP.md")]
 }
+pub mod fs;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod io;
 pub mod net;
+#[cfg(all(unix, feature = "process"))]
+pub mod process;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "rq")]
