@@ -286,6 +286,10 @@ pub mod guide {
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod io;
+// `select!`, `join!`, `try_join!`, `pin!` (exported at the crate root) and
+// what their expansions use; hidden.
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 #[cfg(feature = "redis")]
 pub mod redis;
