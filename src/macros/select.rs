@@ -343,7 +343,8 @@ macro_rules! __select_expand {
 /// A copy of a pattern with the binding modes `mut` and `ref` taken out,
 /// for looking at a value through a shared reference without moving out
 /// of it: `Some(mut x)` becomes `Some(x)`, which binds `x` as `&T` there.
-/// Not public API.
+/// (A `&mut` reference pattern loses its `mut` too, as in tokio; the
+/// handler's match still uses the pattern as written.) Not public API.
 ///
 /// A tt-muncher with an explicit stack, so that it can go inside groups:
 /// its state is `@ [stack] [cleaned so far] rest`. Entering a group pushes
