@@ -266,6 +266,7 @@
 //! | `http` | yes | the HTTP/1.1 client |
 //! | `signal` | yes | `ctrl_c` and signal streams (unix) |
 //! | `process` | yes | child processes on the loop (unix; needs `signal`) |
+//! | `macros` | yes | `#[evloop::main]` and `#[evloop::test]` (`select!`, `join!`, `try_join!` and `pin!` need no feature) |
 //! | `tls` | no | HTTPS for the client (rustls) |
 //! | `json` | no | JSON bodies (serde) |
 //! | `redis` | no | a Redis client with redis-rs's names |
@@ -288,6 +289,10 @@ pub mod fs;
 #[cfg(feature = "http")]
 pub mod http;
 pub(crate) mod io;
+// `select!`, `join!`, `try_join!`, `pin!` (exported at the crate root) and
+// what their expansions use; hidden.
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 #[cfg(all(unix, feature = "process"))]
 pub mod process;
@@ -304,6 +309,41 @@ pub mod time;
 
 pub use runtime::{block_on, Builder, Handle, Metrics, Runtime, UnhandledPanic};
 pub use task::spawn;
+
+/// Runs `async fn main` on an evloop runtime (feature `macros`): the
+/// function becomes a plain `fn main` that builds a runtime and
+/// [`block_on`]s the body. Options: `start_paused = true` (the paused
+/// clock, [`Builder::start_paused`]) and `event_interval = N`
+/// ([`Builder::event_interval`]). The return type stays, so `main` may
+/// return a `Result`.
+///
+/// ```
+/// #[evloop::main(event_interval = 31)]
+/// async fn main() -> std::io::Result<()> {
+///     let listener = evloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     println!("listening on {}", listener.local_addr()?);
+///     Ok(())
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use evloop_macros::main;
+
+/// Runs an `async fn` test on a runtime of its own (feature `macros`): as
+/// [`main`](macro@main), plus `#[test]`. With `start_paused = true`, an
+/// hour of timers takes no time.
+///
+/// ```
+/// #[evloop::test(start_paused = true)]
+/// async fn an_hour_passes_at_once() {
+///     let hour = std::time::Duration::from_secs(3600);
+///     let start = evloop::time::Instant::now();
+///     evloop::time::sleep(hour).await;
+///     assert_eq!(start.elapsed(), hour);
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+pub use evloop_macros::test;
 
 // The README's Rust examples compile and run as doctests, so the first code a
 // newcomer reads cannot rot.

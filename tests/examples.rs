@@ -61,6 +61,12 @@ fn hello_interleaves_three_tasks() {
     }
 }
 
+#[cfg(feature = "macros")]
+#[test]
+fn hello_main_runs_its_async_main_on_a_runtime() {
+    assert_eq!(run_example("hello_main", &[]), "hello from a task\n");
+}
+
 #[test]
 fn coroutine_prints_matching_names_then_closes() {
     let out = run_example("coroutine", &[]);
