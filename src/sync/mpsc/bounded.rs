@@ -2,7 +2,6 @@
 //! for a free slot, first come, first served.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -11,6 +10,7 @@ use futures_core::Stream;
 
 use super::chan::Chan;
 use super::error::{SendError, TryRecvError, TrySendError};
+use super::rx::Rx;
 use crate::sync::semaphore::Acquire;
 use crate::sync::{Semaphore, TryAcquireError};
 
@@ -52,7 +52,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
             chan: chan.clone(),
             capacity,
         },
-        Receiver { chan },
+        Receiver { rx: Rx::new(chan) },
     )
 }
 
@@ -242,8 +242,7 @@ impl<T> fmt::Debug for Permit<'_, T> {
 /// must_be_send(rx);
 /// ```
 pub struct Receiver<T> {
-    /// The channel.
-    chan: Rc<Chan<T>>,
+    rx: Rx<T>,
 }
 
 impl<T> Receiver<T> {
@@ -254,7 +253,7 @@ impl<T> Receiver<T> {
     ///
     /// Cancel safe: a message is taken only in the poll that returns it.
     pub async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.chan.poll_recv(cx)).await
+        self.rx.recv().await
     }
 
     /// Waits for at least one message, then moves up to `limit` queued
@@ -279,28 +278,28 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub async fn recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> usize {
-        poll_fn(|cx| self.chan.poll_recv_many(cx, buf, limit)).await
+        self.rx.recv_many(buf, limit).await
     }
 
     /// Takes the next message without waiting.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        self.rx.try_recv()
     }
 
     /// The polling form of [`recv`](Receiver::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
+        self.rx.poll_recv(cx)
     }
 
     /// Refuses further messages and fails waiting senders; messages already
     /// queued can still be received.
     pub fn close(&mut self) {
-        self.chan.close();
+        self.rx.close();
     }
 
     /// Messages queued now.
     pub fn len(&self) -> usize {
-        self.chan.len()
+        self.rx.len()
     }
 
     /// Whether no message is queued now.
@@ -312,21 +311,13 @@ impl<T> Receiver<T> {
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-}
-
-impl<T> Drop for Receiver<T> {
-    fn drop(&mut self) {
-        self.chan.close_and_drain();
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        Pin::new(&mut self.rx).poll_next(cx)
     }
 }
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
-            .field("chan", &self.chan)
-            .finish()
+        self.rx.debug("Receiver", f)
     }
 }

@@ -14,6 +14,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+mod rx;
 mod unbounded;
 
 pub use bounded::{channel, Permit, Receiver, Sender};

@@ -1,7 +1,6 @@
 //! The unbounded channel: sending never waits; the queue grows instead.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -10,6 +9,7 @@ use futures_core::Stream;
 
 use super::chan::Chan;
 use super::error::{SendError, TryRecvError};
+use super::rx::Rx;
 
 /// Creates an unbounded channel: [`UnboundedSender::send`] never waits.
 ///
@@ -28,7 +28,7 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Chan::new(None);
     (
         UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver { chan },
+        UnboundedReceiver { rx: Rx::new(chan) },
     )
 }
 
@@ -107,8 +107,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 
 /// The receiving half of an unbounded channel; also a [`Stream`].
 pub struct UnboundedReceiver<T> {
-    /// The channel.
-    chan: Rc<Chan<T>>,
+    rx: Rx<T>,
 }
 
 impl<T> UnboundedReceiver<T> {
@@ -119,35 +118,35 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// Cancel safe: a message is taken only in the poll that returns it.
     pub async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.chan.poll_recv(cx)).await
+        self.rx.recv().await
     }
 
     /// Waits for at least one message, then moves up to `limit` queued
     /// messages into `buf`; returns how many, 0 at the end (or if `limit`
     /// is 0). Cancel safe.
     pub async fn recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> usize {
-        poll_fn(|cx| self.chan.poll_recv_many(cx, buf, limit)).await
+        self.rx.recv_many(buf, limit).await
     }
 
     /// Takes the next message without waiting.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        self.rx.try_recv()
     }
 
     /// The polling form of [`recv`](UnboundedReceiver::recv).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
+        self.rx.poll_recv(cx)
     }
 
     /// Refuses further messages; messages already queued can still be
     /// received.
     pub fn close(&mut self) {
-        self.chan.close();
+        self.rx.close();
     }
 
     /// Messages queued now.
     pub fn len(&self) -> usize {
-        self.chan.len()
+        self.rx.len()
     }
 
     /// Whether no message is queued now.
@@ -159,21 +158,13 @@ impl<T> UnboundedReceiver<T> {
 impl<T> Stream for UnboundedReceiver<T> {
     type Item = T;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-}
-
-impl<T> Drop for UnboundedReceiver<T> {
-    fn drop(&mut self) {
-        self.chan.close_and_drain();
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        Pin::new(&mut self.rx).poll_next(cx)
     }
 }
 
 impl<T> fmt::Debug for UnboundedReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnboundedReceiver")
-            .field("chan", &self.chan)
-            .finish()
+        self.rx.debug("UnboundedReceiver", f)
     }
 }
