@@ -4,18 +4,16 @@
 //! unnamed sockets) as addresses. Binding needs no name resolution, so
 //! `bind` is not async.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
-
-use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::stream::{stream_api, ReadAhead};
+use super::socket::{self, impl_fd, sealed::Listener, Incoming};
+use super::split::{self, sealed::HalfStream, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use super::stream::StreamSocket;
 use crate::io::IoSource;
 use crate::runtime::context;
 use crate::runtime::reactor::Direction;
@@ -70,9 +68,8 @@ impl UnixListener {
     ///
     /// Outside a runtime, or if registration fails.
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
-        listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: IoSource::try_new(mio::net::UnixListener::from_std(listener))?,
+            io: socket::from_std(listener)?,
         })
     }
 
@@ -82,8 +79,7 @@ impl UnixListener {
     ///
     /// If deregistering from the poller fails.
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        let mio = self.io.into_inner()?;
-        Ok(std::os::fd::OwnedFd::from(mio).into())
+        socket::into_std(self.io)
     }
 
     /// Waits for a connection. Cancel safe.
@@ -100,7 +96,7 @@ impl UnixListener {
 
     /// A `Stream` of incoming connections.
     pub fn incoming(&self) -> UnixIncoming<'_> {
-        UnixIncoming { listener: self }
+        Incoming::new(self)
     }
 
     /// The address the listener is bound to.
@@ -111,34 +107,34 @@ impl UnixListener {
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixListener")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
+        socket::fmt_socket(f, "UnixListener", self.local_addr(), None)
     }
 }
 
-/// The connections a [`UnixListener`] accepts, as a `Stream`.
-#[derive(Debug)]
-pub struct UnixIncoming<'a> {
-    listener: &'a UnixListener,
-}
+impl_fd!(UnixListener, io);
 
-impl Stream for UnixIncoming<'_> {
-    type Item = io::Result<UnixStream>;
+impl Listener for UnixListener {
+    type Stream = UnixStream;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.listener
-            .poll_accept(cx)
-            .map(|r| Some(r.map(|(stream, _)| stream)))
+    fn poll_accept_stream(&self, cx: &mut Context<'_>) -> Poll<io::Result<UnixStream>> {
+        self.poll_accept(cx).map_ok(|(stream, _)| stream)
     }
 }
+
+/// The connections a [`UnixListener`] accepts, as a `Stream`; from
+/// [`UnixListener::incoming`]. The same type as TCP's [`Incoming`], for a
+/// `UnixListener`.
+pub type UnixIncoming<'a> = Incoming<'a, UnixListener>;
 
 /// A Unix stream connection, with the same reading and writing methods as
-/// [`TcpStream`](crate::net::TcpStream).
+/// [`TcpStream`](crate::net::TcpStream) (both wrap one generic stream
+/// socket, `src/net/stream.rs`).
+///
+/// Reads and writes take `&self`; it implements futures-io's `AsyncRead`
+/// and `AsyncWrite`, for itself and for `&UnixStream`, and `AsFd` /
+/// `AsRawFd`. It belongs to the runtime that created it and is not `Send`.
 pub struct UnixStream {
-    io: IoSource<mio::net::UnixStream>,
-    /// Bytes read ahead by small reads (see the `stream` module).
-    ahead: RefCell<ReadAhead>,
+    inner: StreamSocket<mio::net::UnixStream>,
 }
 
 impl UnixStream {
@@ -187,8 +183,7 @@ impl UnixStream {
 
     fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: IoSource::new(stream, "a UnixStream")?,
-            ahead: RefCell::default(),
+            inner: StreamSocket::new(stream, "a UnixStream")?,
         })
     }
 
@@ -198,10 +193,8 @@ impl UnixStream {
     ///
     /// Outside a runtime, or if registration fails.
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
         Ok(UnixStream {
-            io: IoSource::try_new(mio::net::UnixStream::from_std(stream))?,
-            ahead: RefCell::default(),
+            inner: StreamSocket::from_io(socket::from_std(stream)?),
         })
     }
 
@@ -213,30 +206,624 @@ impl UnixStream {
     /// ahead bytes that were not consumed yet (they would be lost: read
     /// them first).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
-        crate::net::stream::check_nothing_read_ahead(&self.ahead.borrow())?;
-        let mio = self.io.into_inner()?;
-        Ok(std::os::fd::OwnedFd::from(mio).into())
+        socket::into_std(self.inner.into_io()?)
     }
 
     /// The local address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (a, _b) = UnixStream::pair()?;
+    ///     assert!(a.local_addr()?.is_unnamed(), "socketpair ends have no name");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        self.inner.get_ref().local_addr()
     }
 
     /// The peer's address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("evloop-doc-peer-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("peer.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// evloop::block_on(async {
+    ///     let _listener = UnixListener::bind(&path)?;
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        self.inner.get_ref().peer_addr()
+    }
+
+    // The reading and writing API, shared with TcpStream through StreamSocket.
+
+    /// Ready when the socket may be readable (a read may still find nothing:
+    /// then it clears the readiness and waits again), or when bytes read ahead
+    /// are waiting to be taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"x").await?;
+    ///     poll_fn(|cx| server.poll_read_ready(cx)).await?;
+    ///     let mut buf = [0; 1];
+    ///     assert_eq!(server.read(&mut buf).await?, 1);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_read_ready(cx)
+    }
+
+    /// Ready when the socket may be writable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     poll_fn(|cx| client.poll_write_ready(cx)).await?;
+    ///     client.write_all(b"x").await?;
+    ///     let mut buf = [0; 1];
+    ///     server.read_exact(&mut buf).await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_write_ready(cx)
+    }
+
+    /// Waits until the socket may be readable. Pair it with
+    /// [`try_read`](UnixStream::try_read), which clears the readiness when it finds
+    /// nothing after all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0; 4];
+    ///     let n = loop {
+    ///         server.readable().await?;
+    ///         match server.try_read(&mut buf) {
+    ///             Ok(n) => break n,
+    ///             // Readiness was stale: try_read cleared it; wait again.
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             Err(e) => return Err(e),
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], &b"ping"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn readable(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_read_ready(cx)).await
+    }
+
+    /// Waits until the socket may be writable. Pair it with
+    /// [`try_write`](UnixStream::try_write), which clears the readiness when the send
+    /// buffer is full after all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let n = loop {
+    ///         client.writable().await?;
+    ///         match client.try_write(b"pong") {
+    ///             Ok(n) => break n,
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             Err(e) => return Err(e),
+    ///         }
+    ///     };
+    ///     let mut buf = [0; 4];
+    ///     server.read_exact(&mut buf[..n]).await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn writable(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_write_ready(cx)).await
+    }
+
+    /// Reads into `buf` once the socket is readable; `Ok(0)` means the peer
+    /// closed its write side (or `buf` is empty). The building block of
+    /// [`read`](UnixStream::read) and of the `AsyncRead` impls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"abc").await?;
+    ///     let mut buf = [0; 3];
+    ///     let n = poll_fn(|cx| server.poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], &b"abc"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+
+    /// Writes from `buf` once the socket is writable; returns how many bytes
+    /// the kernel took. The building block of [`write`](UnixStream::write) and of the
+    /// `AsyncWrite` impls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let n = poll_fn(|cx| client.poll_write(cx, b"abc")).await?;
+    ///     let mut buf = [0; 3];
+    ///     server.read_exact(&mut buf[..n]).await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    /// Writes from several buffers with one syscall (`writev`); returns how
+    /// many bytes the kernel took, from the first buffer on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::io::IoSlice;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let bufs = [IoSlice::new(b"head "), IoSlice::new(b"body")];
+    ///     let n = poll_fn(|cx| client.poll_write_vectored(cx, &bufs)).await?;
+    ///     let mut buf = [0; 9];
+    ///     server.read_exact(&mut buf[..n]).await?;
+    ///     assert_eq!(&buf[..n], &b"head body"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+
+    /// Reads what is there into `buf`, waiting until something is; `Ok(0)` is
+    /// end of stream.
+    ///
+    /// Cancel safe: dropping the future before it completes loses no data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"hello").await?;
+    ///     drop(client);
+    ///     let mut buf = [0; 16];
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         match server.read(&mut buf).await? {
+    ///             0 => break, // the client closed: end of stream
+    ///             n => got.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert_eq!(got, b"hello");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).await
+    }
+
+    /// Writes some of `buf`, waiting until the kernel takes any; returns how
+    /// many bytes it took (use [`write_all`](UnixStream::write_all) for all of them).
+    ///
+    /// Cancel safe: if dropped before completion, nothing was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let n = client.write(b"some bytes").await?;
+    ///     assert!(n > 0);
+    ///     let mut buf = vec![0; n];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(buf, &b"some bytes"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// Not cancel safe: if dropped midway, an unknown prefix was sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"every byte").await?;
+    ///     let mut buf = [0; 10];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"every byte");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).await
+    }
+
+    /// Reads exactly `buf.len()` bytes; an early end of stream is an
+    /// `UnexpectedEof` error.
+    ///
+    /// Not cancel safe: if dropped midway, the bytes read so far are lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"ab").await?;
+    ///     drop(client);
+    ///     let mut two = [0; 2];
+    ///     server.read_exact(&mut two).await?;
+    ///     assert_eq!(&two, b"ab");
+    ///     let mut more = [0; 1];
+    ///     let err = server.read_exact(&mut more).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.inner.read_exact(buf).await
+    }
+
+    /// Reads until end of stream, appending to `buf`; returns how many bytes
+    /// it appended.
+    ///
+    /// Cancel safe in the sense that what was read so far stays in `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.write_all(b"the whole body").await?;
+    ///     client.shutdown().await?;
+    ///     let mut body = Vec::new();
+    ///     assert_eq!(server.read_to_end(&mut body).await?, 14);
+    ///     assert_eq!(body, b"the whole body");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.inner.read_to_end(buf).await
+    }
+
+    /// Tries a read without waiting: `WouldBlock` if nothing is there now
+    /// (which clears the readiness, so [`readable`](UnixStream::readable) waits for
+    /// new data).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let mut buf = [0; 8];
+    ///     let err = server.try_read(&mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///     client.write_all(b"now").await?;
+    ///     server.readable().await?;
+    ///     assert_eq!(server.try_read(&mut buf)?, 3);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.try_read(buf)
+    }
+
+    /// Tries a write without waiting: `WouldBlock` if the send buffer is full
+    /// (which clears the readiness, so [`writable`](UnixStream::writable) waits for
+    /// room).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.writable().await?;
+    ///     let n = client.try_write(b"quick")?;
+    ///     let mut buf = [0; 5];
+    ///     server.read_exact(&mut buf[..n]).await?;
+    ///     assert_eq!(&buf[..n], &b"quick"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.try_write(buf)
+    }
+
+    /// Closes the write side: the peer reads end of stream, while this side
+    /// can still read. Completes at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     client.shutdown().await?;
+    ///     let mut buf = [0; 1];
+    ///     assert_eq!(server.read(&mut buf).await?, 0, "end of stream");
+    ///     server.write_all(b"!").await?; // the other direction still works
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"!");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn shutdown(&self) -> io::Result<()> {
+        self.inner.shutdown_write()
+    }
+
+    /// The socket's pending error (`SO_ERROR`), clearing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     assert!(client.take_error()?.is_none());
+    ///     assert!(server.take_error()?.is_none());
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.take_error()
+    }
+
+    /// Borrows the stream as a read half and a write half, for code that
+    /// wants two values (each implements futures-io's `AsyncRead` or
+    /// `AsyncWrite`); both can also be done through `&self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::pin::Pin;
+    /// use futures_io::{AsyncRead, AsyncWrite};
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let mut server = server;
+    ///     let (mut read_half, mut write_half) = server.split();
+    ///     client.write_all(b"in").await?;
+    ///     let mut buf = [0; 2];
+    ///     let n = poll_fn(|cx| Pin::new(&mut read_half).poll_read(cx, &mut buf)).await?;
+    ///     poll_fn(|cx| Pin::new(&mut write_half).poll_write(cx, &buf[..n])).await?;
+    ///     client.read_exact(&mut buf[..n]).await?;
+    ///     assert_eq!(&buf[..n], &b"in"[..n]);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_, UnixStream>, WriteHalf<'_, UnixStream>) {
+        split::split(self)
+    }
+
+    /// Splits the stream into owned halves that can move into two tasks.
+    /// Dropping the write half shuts the write side down;
+    /// [`reunite`](crate::net::OwnedReadHalf::reunite) puts them back together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (client, server) = UnixStream::pair()?;
+    ///
+    ///     let (read_half, write_half) = server.into_split();
+    ///     let server = read_half.reunite(write_half).expect("halves of one stream");
+    ///     let (_read_half, write_half) = server.into_split();
+    ///     drop(write_half); // shuts the write side down
+    ///     let mut buf = [0; 1];
+    ///     assert_eq!(client.read(&mut buf).await?, 0, "end of stream");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf<UnixStream>, OwnedWriteHalf<UnixStream>) {
+        split::into_split(self)
     }
 }
 
-stream_api!(UnixStream);
-
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixStream")
-            .field("local_addr", &self.local_addr().ok())
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
+        socket::fmt_socket(f, "UnixStream", self.local_addr(), Some(self.peer_addr()))
+    }
+}
+
+impl_fd!(UnixStream, inner);
+
+impl HalfStream for UnixStream {
+    fn poll_read_half(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+    fn poll_write_half(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+    fn poll_write_vectored_half(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+    fn shutdown_write(&self) -> io::Result<()> {
+        self.inner.shutdown_write()
+    }
+}
+
+impl futures_io::AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncRead for &UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Nothing is buffered in user space.
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.inner.shutdown_write())
+    }
+}
+
+impl futures_io::AsyncWrite for &UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.inner.shutdown_write())
     }
 }
 
@@ -342,8 +929,8 @@ impl UnixDatagram {
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixDatagram")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
+        socket::fmt_socket(f, "UnixDatagram", self.local_addr(), None)
     }
 }
+
+impl_fd!(UnixDatagram, io);
