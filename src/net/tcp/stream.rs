@@ -1,5 +1,5 @@
-//! TCP: [`TcpListener`], [`TcpStream`] and [`TcpSocket`] for options set
-//! before `bind` or `connect`.
+//! [`TcpStream`]: a TCP connection, a thin wrapper around the generic
+//! stream socket of `net/stream.rs`, plus TCP's own options.
 
 use std::fmt;
 use std::io::{self, IoSlice};
@@ -7,146 +7,16 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use socket2::SockRef;
 
-use super::addr::{resolve, try_each, ToSocketAddrs};
-use super::socket::{self, impl_fd, sealed::Listener, Incoming};
-use super::split::{self, sealed::HalfStream, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::stream::StreamSocket;
-use crate::io::IoSource;
-use crate::runtime::context;
+use super::TcpSocket;
+use crate::net::addr::{resolve, try_each, ToSocketAddrs};
+use crate::net::socket::{self, impl_fd};
+use crate::net::split::{
+    self, sealed::HalfStream, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf,
+};
+use crate::net::stream::StreamSocket;
 use crate::runtime::reactor::Direction;
-
-/// The listen backlog: how many finished handshakes the kernel queues
-/// before `accept` takes them (Linux caps it at `somaxconn`).
-const BACKLOG: i32 = 1024;
-
-/// A TCP socket waiting for connections.
-///
-/// # Examples
-///
-/// An echo server answering one client:
-///
-/// ```
-/// use evloop::net::{TcpListener, TcpStream};
-///
-/// evloop::block_on(async {
-///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let addr = listener.local_addr()?;
-///     evloop::spawn(async move {
-///         let (stream, _) = listener.accept().await?;
-///         let mut buf = [0; 5];
-///         stream.read_exact(&mut buf).await?;
-///         stream.write_all(&buf).await
-///     });
-///     let client = TcpStream::connect(addr).await?;
-///     client.write_all(b"hello").await?;
-///     let mut back = [0; 5];
-///     client.read_exact(&mut back).await?;
-///     assert_eq!(&back, b"hello");
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct TcpListener {
-    io: IoSource<mio::net::TcpListener>,
-}
-
-impl TcpListener {
-    /// Binds to `addr` (the first of its addresses that works), with
-    /// `SO_REUSEADDR` set and a backlog of 1024. Port 0 picks a free port;
-    /// [`local_addr`](TcpListener::local_addr) tells which.
-    ///
-    /// # Errors
-    ///
-    /// Resolution failures, and the OS's refusal (address in use,
-    /// permission denied) for every address.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
-        let addrs = resolve(&addr).await?;
-        try_each(addrs, |addr| async move {
-            let socket = TcpSocket::for_addr(addr)?;
-            socket.set_reuseaddr(true)?;
-            socket.bind(addr)?;
-            socket.listen(BACKLOG as u32)
-        })
-        .await
-    }
-
-    /// Takes a std listener (bound and listening) into the runtime; it is
-    /// switched to non-blocking mode.
-    ///
-    /// # Errors
-    ///
-    /// Outside a runtime, or if registration with the poller fails.
-    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        Ok(TcpListener {
-            io: socket::from_std(listener)?,
-        })
-    }
-
-    /// Gives the socket back as a std listener, still in non-blocking mode.
-    ///
-    /// # Errors
-    ///
-    /// If deregistering from the poller fails.
-    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        socket::into_std(self.io)
-    }
-
-    /// Waits for a connection and returns it with the peer's address.
-    ///
-    /// Cancel safe: a dropped `accept` loses no connection.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
-    }
-
-    /// Polls for a connection (the building block of [`accept`](TcpListener::accept)).
-    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        self.io
-            .poll_io(Direction::Read, cx, |l| l.accept())
-            .map(|r| r.and_then(|(s, a)| Ok((TcpStream::from_mio(s)?, a))))
-    }
-
-    /// A `Stream` of incoming connections (never ends; errors are items).
-    pub fn incoming(&self) -> Incoming<'_> {
-        Incoming::new(self)
-    }
-
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-
-    /// Sets the IP time-to-live of accepted connections' packets.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_ttl(ttl)
-    }
-
-    /// The IP time-to-live.
-    pub fn ttl(&self) -> io::Result<u32> {
-        self.io.get_ref().ttl()
-    }
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        socket::fmt_socket(f, "TcpListener", self.local_addr(), None)
-    }
-}
-
-impl_fd!(TcpListener, io);
-
-impl Listener for TcpListener {
-    type Stream = TcpStream;
-
-    fn poll_accept_stream(&self, cx: &mut Context<'_>) -> Poll<io::Result<TcpStream>> {
-        self.poll_accept(cx).map_ok(|(stream, _)| stream)
-    }
-}
 
 /// A TCP connection.
 ///
@@ -203,7 +73,7 @@ impl TcpStream {
         .await
     }
 
-    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+    pub(super) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             inner: StreamSocket::new(stream, "a TcpStream")?,
         })
@@ -1117,136 +987,9 @@ impl futures_io::AsyncWrite for &TcpStream {
     }
 }
 
-/// A TCP socket not yet bound or connected, for options that must be set
-/// before: `SO_REUSEPORT`, buffer sizes, a local address for an outgoing
-/// connection.
-///
-/// # Examples
-///
-/// Two listeners sharing one port (`SO_REUSEPORT`, Linux and the BSDs):
-///
-/// ```
-/// use evloop::net::TcpSocket;
-///
-/// evloop::block_on(async {
-///     let first = TcpSocket::new_v4()?;
-///     first.set_reuseport(true)?;
-///     first.bind("127.0.0.1:0".parse().unwrap())?;
-///     let first = first.listen(1024)?;
-///     let second = TcpSocket::new_v4()?;
-///     second.set_reuseport(true)?;
-///     second.bind(first.local_addr()?)?;
-///     let _second = second.listen(1024)?;
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct TcpSocket {
-    socket: Socket,
-}
-
-impl TcpSocket {
-    /// A new IPv4 TCP socket.
-    pub fn new_v4() -> io::Result<TcpSocket> {
-        TcpSocket::new(Domain::IPV4)
-    }
-
-    /// A new IPv6 TCP socket.
-    pub fn new_v6() -> io::Result<TcpSocket> {
-        TcpSocket::new(Domain::IPV6)
-    }
-
-    fn for_addr(addr: SocketAddr) -> io::Result<TcpSocket> {
-        TcpSocket::new(Domain::for_address(addr))
-    }
-
-    fn new(domain: Domain) -> io::Result<TcpSocket> {
-        let socket = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
-        socket.set_nonblocking(true)?;
-        Ok(TcpSocket { socket })
-    }
-
-    /// Sets `SO_REUSEADDR`: a listener may bind a port that still has
-    /// connections in `TIME_WAIT`.
-    pub fn set_reuseaddr(&self, reuse: bool) -> io::Result<()> {
-        self.socket.set_reuse_address(reuse)
-    }
-
-    /// Sets `SO_REUSEPORT`: several sockets may bind the same port, and the
-    /// kernel spreads connections among them.
-    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-    pub fn set_reuseport(&self, reuse: bool) -> io::Result<()> {
-        self.socket.set_reuse_port(reuse)
-    }
-
-    /// Sets the kernel's send buffer size (`SO_SNDBUF`).
-    pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
-        self.socket.set_send_buffer_size(size as usize)
-    }
-
-    /// Sets the kernel's receive buffer size (`SO_RCVBUF`).
-    pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
-        self.socket.set_recv_buffer_size(size as usize)
-    }
-
-    /// Sets `TCP_NODELAY` before connecting.
-    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.socket.set_tcp_nodelay(nodelay)
-    }
-
-    /// Binds to a local address.
-    pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        self.socket.bind(&addr.into())
-    }
-
-    /// The bound local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.socket
-            .local_addr()?
-            .as_socket()
-            .ok_or_else(|| io::Error::other("not an IP socket"))
-    }
-
-    /// Starts listening, with room for `backlog` pending handshakes.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        // The runtime first: no port listens for a moment before a panic.
-        let core = context::expect_current("TcpSocket::listen");
-        self.socket.listen(backlog.min(i32::MAX as u32) as i32)?;
-        let std: std::net::TcpListener = self.socket.into();
-        Ok(TcpListener {
-            io: IoSource::register(core, mio::net::TcpListener::from_std(std))?,
-        })
-    }
-
-    /// Connects to `addr`: starts a non-blocking connect, waits until the
-    /// socket is writable, then reads `SO_ERROR` to learn the outcome.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        // The runtime first: no handshake for a stream a panic then drops.
-        drop(context::expect_current("TcpSocket::connect"));
-        match self.socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(e),
-        }
-        let std: std::net::TcpStream = self.socket.into();
-        let stream = TcpStream::from_mio(mio::net::TcpStream::from_std(std))?;
-        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
-        Ok(stream)
-    }
-}
-
 impl TcpStream {
     /// Ready when a connect in progress has finished, either way.
-    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(super) fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             let io = self.inner.io();
             std::task::ready!(io.poll_ready(Direction::Write, cx))?;
@@ -1264,21 +1007,3 @@ impl TcpStream {
         }
     }
 }
-
-/// `EINPROGRESS`: a non-blocking connect has started (115 on Linux, 36 on
-/// the BSDs and macOS). std has no `ErrorKind` for it.
-fn libc_einprogress() -> i32 {
-    if cfg!(any(target_os = "linux", target_os = "android")) {
-        115
-    } else {
-        36
-    }
-}
-
-impl fmt::Debug for TcpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        socket::fmt_socket(f, "TcpSocket", self.local_addr(), None)
-    }
-}
-
-impl_fd!(TcpSocket, socket);

@@ -1,8 +1,5 @@
-//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
-//!
-//! The same shape as the TCP and UDP types, with filesystem paths (or
-//! unnamed sockets) as addresses. Binding needs no name resolution, so
-//! `bind` is not async.
+//! [`UnixStream`]: a Unix stream connection, a thin wrapper around the
+//! generic stream socket of `net/stream.rs`.
 
 use std::fmt;
 use std::io::{self, IoSlice};
@@ -11,120 +8,12 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::socket::{self, impl_fd, sealed::Listener, Incoming};
-use super::split::{self, sealed::HalfStream, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use super::stream::StreamSocket;
-use crate::io::IoSource;
+use crate::net::socket::{self, impl_fd};
+use crate::net::split::{
+    self, sealed::HalfStream, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf,
+};
+use crate::net::stream::StreamSocket;
 use crate::runtime::context;
-use crate::runtime::reactor::Direction;
-
-/// A Unix socket waiting for connections.
-///
-/// # Examples
-///
-/// ```
-/// use evloop::net::unix::{UnixListener, UnixStream};
-///
-/// let dir = std::env::temp_dir().join(format!("evloop-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// let path = dir.join("echo.sock");
-/// # let _ = std::fs::remove_file(&path);
-/// evloop::block_on(async {
-///     let listener = UnixListener::bind(&path)?;
-///     let client = UnixStream::connect(&path).await?;
-///     let (server, _) = listener.accept().await?;
-///     client.write_all(b"hi").await?;
-///     let mut buf = [0; 2];
-///     server.read_exact(&mut buf).await?;
-///     assert_eq!(&buf, b"hi");
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct UnixListener {
-    io: IoSource<mio::net::UnixListener>,
-}
-
-impl UnixListener {
-    /// Binds to `path` and listens. The path must not exist yet.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        // The runtime first: binding creates the socket file, which a panic
-        // after it would leave behind.
-        let core = context::expect_current("UnixListener::bind");
-        let listener = mio::net::UnixListener::bind(path)?;
-        Ok(UnixListener {
-            io: IoSource::register(core, listener)?,
-        })
-    }
-
-    /// Takes a std listener into the runtime (switching it to non-blocking).
-    ///
-    /// # Errors
-    ///
-    /// Outside a runtime, or if registration fails.
-    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
-        Ok(UnixListener {
-            io: socket::from_std(listener)?,
-        })
-    }
-
-    /// Gives the socket back as a std listener, still non-blocking.
-    ///
-    /// # Errors
-    ///
-    /// If deregistering from the poller fails.
-    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        socket::into_std(self.io)
-    }
-
-    /// Waits for a connection. Cancel safe.
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
-    }
-
-    /// Polls for a connection.
-    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        self.io
-            .poll_io(Direction::Read, cx, |l| l.accept())
-            .map(|r| r.and_then(|(s, a)| Ok((UnixStream::from_mio(s)?, a))))
-    }
-
-    /// A `Stream` of incoming connections.
-    pub fn incoming(&self) -> UnixIncoming<'_> {
-        Incoming::new(self)
-    }
-
-    /// The address the listener is bound to.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-}
-
-impl fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        socket::fmt_socket(f, "UnixListener", self.local_addr(), None)
-    }
-}
-
-impl_fd!(UnixListener, io);
-
-impl Listener for UnixListener {
-    type Stream = UnixStream;
-
-    fn poll_accept_stream(&self, cx: &mut Context<'_>) -> Poll<io::Result<UnixStream>> {
-        self.poll_accept(cx).map_ok(|(stream, _)| stream)
-    }
-}
-
-/// The connections a [`UnixListener`] accepts, as a `Stream`; from
-/// [`UnixListener::incoming`]. The same type as TCP's [`Incoming`], for a
-/// `UnixListener`.
-pub type UnixIncoming<'a> = Incoming<'a, UnixListener>;
 
 /// A Unix stream connection, with the same reading and writing methods as
 /// [`TcpStream`](crate::net::TcpStream) (both wrap one generic stream
@@ -140,9 +29,39 @@ pub struct UnixStream {
 impl UnixStream {
     /// Connects to the socket at `path`.
     ///
+    /// # Errors
+    ///
+    /// The OS's: `NotFound` if no socket is there, `ConnectionRefused` if
+    /// nothing listens on it any more.
+    ///
     /// # Panics
     ///
     /// Outside a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::net::unix::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("evloop-doc-connect-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("server.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// evloop::block_on(async {
+    ///     let missing = UnixStream::connect(dir.join("nobody.sock")).await.unwrap_err();
+    ///     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    ///
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let client = UnixStream::connect(&path).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         // The runtime first, so that no listener sees a connection a panic
         // then drops.
@@ -181,7 +100,7 @@ impl UnixStream {
         Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
     }
 
-    fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+    pub(super) fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             inner: StreamSocket::new(stream, "a UnixStream")?,
         })
@@ -192,6 +111,24 @@ impl UnixStream {
     /// # Errors
     ///
     /// Outside a runtime, or if registration fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    ///     let a = UnixStream::from_std(a)?;
+    ///     b.write_all(b"std")?;
+    ///     let mut buf = [0; 3];
+    ///     a.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"std");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             inner: StreamSocket::from_io(socket::from_std(stream)?),
@@ -205,6 +142,24 @@ impl UnixStream {
     /// If deregistering from the poller fails, or if small reads had read
     /// ahead bytes that were not consumed yet (they would be lost: read
     /// them first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use evloop::net::unix::UnixStream;
+    ///
+    /// evloop::block_on(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let mut std_a = a.into_std()?;
+    ///     std_a.write_all(b"from std")?;
+    ///     let mut buf = [0; 8];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"from std");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
         socket::into_std(self.inner.into_io()?)
     }
@@ -826,111 +781,3 @@ impl futures_io::AsyncWrite for &UnixStream {
         Poll::Ready(self.inner.shutdown_write())
     }
 }
-
-/// A Unix datagram socket.
-///
-/// # Examples
-///
-/// ```
-/// evloop::block_on(async {
-///     let (a, b) = evloop::net::unix::UnixDatagram::pair()?;
-///     a.send(b"one datagram").await?;
-///     let mut buf = [0; 32];
-///     let n = b.recv(&mut buf).await?;
-///     assert_eq!(&buf[..n], b"one datagram");
-///     Ok::<(), std::io::Error>(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-pub struct UnixDatagram {
-    io: IoSource<mio::net::UnixDatagram>,
-}
-
-impl UnixDatagram {
-    /// Binds to `path`.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
-        // The runtime first: binding creates the socket file.
-        let core = context::expect_current("UnixDatagram::bind");
-        let socket = mio::net::UnixDatagram::bind(path)?;
-        Ok(UnixDatagram {
-            io: IoSource::register(core, socket)?,
-        })
-    }
-
-    /// A socket with no name (it can still send to named sockets).
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub fn unbound() -> io::Result<UnixDatagram> {
-        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
-    }
-
-    /// A connected pair of datagram sockets.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime.
-    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
-        let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
-    }
-
-    fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        Ok(UnixDatagram {
-            io: IoSource::new(socket, "a UnixDatagram")?,
-        })
-    }
-
-    /// Sets the default peer for `send` and `recv`.
-    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        self.io.get_ref().connect(path)
-    }
-
-    /// Sends one datagram to the connected peer.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(Direction::Write, cx, |s| s.send(buf))).await
-    }
-
-    /// Receives one datagram from the connected peer. Cancel safe.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |s| s.recv(buf))).await
-    }
-
-    /// Sends one datagram to the socket at `path`.
-    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
-        let path = path.as_ref();
-        std::future::poll_fn(|cx| {
-            self.io
-                .poll_io(Direction::Write, cx, |s| s.send_to(buf, path))
-        })
-        .await
-    }
-
-    /// Receives one datagram and its sender's address. Cancel safe.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        std::future::poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |s| s.recv_from(buf))).await
-    }
-
-    /// The local address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-
-    /// The connected peer's address.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
-    }
-}
-
-impl fmt::Debug for UnixDatagram {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        socket::fmt_socket(f, "UnixDatagram", self.local_addr(), None)
-    }
-}
-
-impl_fd!(UnixDatagram, io);
