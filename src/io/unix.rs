@@ -308,7 +308,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         self.poll_ready(Direction::Read, cx)
-            .map_ok(|()| AsyncFdReadyGuard::new(self, Direction::Read))
+            .map_ok(|()| AsyncFdReadyGuard {
+                async_fd: self,
+                direction: Direction::Read,
+            })
     }
 
     /// Polls for write readiness, as [`poll_read_ready`](AsyncFd::poll_read_ready)
@@ -334,7 +337,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         self.poll_ready(Direction::Write, cx)
-            .map_ok(|()| AsyncFdReadyGuard::new(self, Direction::Write))
+            .map_ok(|()| AsyncFdReadyGuard {
+                async_fd: self,
+                direction: Direction::Write,
+            })
     }
 
     /// [`poll_read_ready`](AsyncFd::poll_read_ready) with a guard that
@@ -364,7 +370,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
         std::task::ready!(self.poll_ready(Direction::Read, cx))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard::new(self, Direction::Read)))
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            direction: Direction::Read,
+        }))
     }
 
     /// [`poll_write_ready`](AsyncFd::poll_write_ready) with a guard that
@@ -392,7 +401,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
         std::task::ready!(self.poll_ready(Direction::Write, cx))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard::new(self, Direction::Write)))
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            direction: Direction::Write,
+        }))
     }
 
     /// Waits until the descriptor may be readable. Do the read in the
@@ -455,7 +467,10 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         std::future::poll_fn(|cx| self.poll_ready(Direction::Read, cx)).await?;
-        Ok(AsyncFdReadyMutGuard::new(self, Direction::Read))
+        Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            direction: Direction::Read,
+        })
     }
 
     /// [`writable`](AsyncFd::writable), for I/O through `&mut T`.
@@ -479,7 +494,10 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         std::future::poll_fn(|cx| self.poll_ready(Direction::Write, cx)).await?;
-        Ok(AsyncFdReadyMutGuard::new(self, Direction::Write))
+        Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            direction: Direction::Write,
+        })
     }
 
     /// Ready once the reactor has seen `direction`'s readiness; an error
@@ -531,13 +549,6 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    fn new(async_fd: &'a AsyncFd<T>, direction: Direction) -> Self {
-        AsyncFdReadyGuard {
-            async_fd,
-            direction,
-        }
-    }
-
     /// Forgets the readiness: the next wait waits for a new edge. Call it
     /// only after the syscall said `WouldBlock` (or use [`try_io`](AsyncFdReadyGuard::try_io),
     /// which does exactly that).
@@ -645,13 +656,6 @@ pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
 }
 
 impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
-    fn new(async_fd: &'a mut AsyncFd<T>, direction: Direction) -> Self {
-        AsyncFdReadyMutGuard {
-            async_fd,
-            direction,
-        }
-    }
-
     /// Forgets the readiness, as [`AsyncFdReadyGuard::clear_ready`].
     pub fn clear_ready(&mut self) {
         self.async_fd.io.clear_ready(self.direction);
