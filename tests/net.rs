@@ -861,6 +861,13 @@ mod fds {
             assert_eq!(named.as_pathname(), Some(path.as_path()));
             let (a, b) = UnixDatagram::pair().unwrap();
             assert_ne!(same_fd(&a), same_fd(&b));
+            // The fd is a's: a datagram sent through it arrives at b.
+            let owned = a.as_fd().try_clone_to_owned().unwrap();
+            std::os::unix::net::UnixDatagram::from(owned)
+                .send(b"dgram")
+                .unwrap();
+            let mut buf = [0; 8];
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 5);
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -344,13 +344,17 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// [`poll_read_ready`](AsyncFd::poll_read_ready) with a guard that
-    /// lends the inner value mutably.
+    /// lends the inner value mutably: the building block of an
+    /// `AsyncRead` impl over a `T` that reads through `&mut self`.
     ///
     /// # Examples
+    ///
+    /// A read written as a `poll` function:
     ///
     /// ```
     /// use std::future::poll_fn;
     /// use std::io::{Read, Write};
+    /// use std::task::{ready, Poll};
     /// use evloop::io::unix::AsyncFd;
     ///
     /// evloop::block_on(async {
@@ -358,9 +362,16 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///     a.set_nonblocking(true)?;
     ///     let mut fd = AsyncFd::new(a)?;
     ///     b.write_all(b"x")?;
-    ///     let mut guard = poll_fn(|cx| fd.poll_read_ready_mut(cx)).await?;
-    ///     let mut buf = [0];
-    ///     guard.get_inner_mut().read_exact(&mut buf)?;
+    ///     let mut buf = [0; 8];
+    ///     let n = poll_fn(|cx| loop {
+    ///         let mut guard = ready!(fd.poll_read_ready_mut(cx))?;
+    ///         if let Ok(result) = guard.try_io(|inner| inner.get_mut().read(&mut buf)) {
+    ///             return Poll::Ready(result);
+    ///         }
+    ///         // WouldBlock: readiness cleared; the next poll keeps the waker.
+    ///     })
+    ///     .await?;
+    ///     assert_eq!(&buf[..n], b"x");
     ///     Ok::<(), std::io::Error>(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
@@ -377,21 +388,29 @@ impl<T: AsRawFd> AsyncFd<T> {
     }
 
     /// [`poll_write_ready`](AsyncFd::poll_write_ready) with a guard that
-    /// lends the inner value mutably.
+    /// lends the inner value mutably: the building block of an
+    /// `AsyncWrite` impl over a `T` that writes through `&mut self`.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::future::poll_fn;
     /// use std::io::Write;
+    /// use std::task::{ready, Poll};
     /// use evloop::io::unix::AsyncFd;
     ///
     /// evloop::block_on(async {
     ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     ///     a.set_nonblocking(true)?;
     ///     let mut fd = AsyncFd::new(a)?;
-    ///     let mut guard = poll_fn(|cx| fd.poll_write_ready_mut(cx)).await?;
-    ///     guard.get_inner_mut().write_all(b"x")?;
+    ///     let n = poll_fn(|cx| loop {
+    ///         let mut guard = ready!(fd.poll_write_ready_mut(cx))?;
+    ///         if let Ok(result) = guard.try_io(|inner| inner.get_mut().write(b"x")) {
+    ///             return Poll::Ready(result);
+    ///         }
+    ///     })
+    ///     .await?;
+    ///     assert_eq!(n, 1);
     ///     Ok::<(), std::io::Error>(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
@@ -697,7 +716,20 @@ impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
     ///
     /// # Examples
     ///
-    /// See [`poll_read_ready_mut`](AsyncFd::poll_read_ready_mut).
+    /// ```
+    /// use std::io::Write;
+    /// use evloop::io::unix::AsyncFd;
+    ///
+    /// evloop::block_on(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let mut fd = AsyncFd::new(a)?;
+    ///     let mut guard = fd.writable_mut().await?;
+    ///     guard.get_inner_mut().write_all(b"x")?;
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn get_inner_mut(&mut self) -> &mut T {
         self.async_fd.get_mut()
     }

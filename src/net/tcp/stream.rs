@@ -31,7 +31,7 @@ use crate::runtime::reactor::Direction;
 /// stream socket (`src/net/stream.rs`), which keeps the readiness rules of
 /// the `io` module in one place.
 ///
-/// See [`TcpListener`] for an example.
+/// See [`TcpListener`](super::TcpListener) for an example.
 pub struct TcpStream {
     inner: StreamSocket<mio::net::TcpStream>,
 }
