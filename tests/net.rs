@@ -771,8 +771,8 @@ fn a_unix_listener_bound_outside_a_runtime_panics_before_making_its_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The tests of `AsFd` / `AsRawFd`: each socket type lends the descriptor
-/// of its own socket (asked through socket2, which sees only the fd).
+/// `AsFd` / `AsRawFd`: each socket type lends the descriptor of its own
+/// socket (asked through socket2, which sees only the fd); and `Debug`.
 mod fds {
     use std::os::fd::{AsFd, AsRawFd};
 
@@ -870,5 +870,25 @@ mod fds {
             assert_eq!(b.recv(&mut buf).await.unwrap(), 5);
         });
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_names_the_type_and_its_addresses() {
+        evloop::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let local = stream.local_addr().unwrap();
+            assert_eq!(
+                format!("{stream:?}"),
+                format!("TcpStream {{ local_addr: Some({local:?}), peer_addr: Some({addr:?}) }}")
+            );
+            assert_eq!(
+                format!("{listener:?}"),
+                format!("TcpListener {{ local_addr: Some({addr:?}) }}")
+            );
+            let (a, _b) = UnixStream::pair().unwrap();
+            assert!(format!("{a:?}").starts_with("UnixStream { local_addr: Some("));
+        });
     }
 }
