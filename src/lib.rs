@@ -288,7 +288,7 @@ pub mod guide {
 pub mod fs;
 #[cfg(feature = "http")]
 pub mod http;
-pub(crate) mod io;
+pub mod io;
 // `select!`, `join!`, `try_join!`, `pin!` (exported at the crate root) and
 // what their expansions use; hidden.
 #[doc(hidden)]

@@ -770,3 +770,125 @@ fn a_unix_listener_bound_outside_a_runtime_panics_before_making_its_file() {
     assert!(!path.exists(), "the datagram socket's file was left behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `AsFd` / `AsRawFd`: each socket type lends the descriptor of its own
+/// socket (asked through socket2, which sees only the fd); and `Debug`.
+mod fds {
+    use std::os::fd::{AsFd, AsRawFd};
+
+    use evloop::net::unix::{UnixDatagram, UnixListener, UnixStream};
+    use evloop::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+    use socket2::SockRef;
+
+    /// The local address socket2 reads from `fd`'s descriptor, as an IP address.
+    fn ip_addr_of(fd: &impl AsFd) -> std::net::SocketAddr {
+        SockRef::from(fd).local_addr().unwrap().as_socket().unwrap()
+    }
+
+    /// Checks that `AsRawFd` and `AsFd` agree.
+    fn same_fd(fd: &(impl AsFd + AsRawFd)) -> i32 {
+        assert_eq!(fd.as_fd().as_raw_fd(), fd.as_raw_fd());
+        fd.as_raw_fd()
+    }
+
+    #[test]
+    fn tcp_listener_lends_its_fd() {
+        evloop::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            same_fd(&listener);
+            assert_eq!(ip_addr_of(&listener), listener.local_addr().unwrap());
+        });
+    }
+
+    #[test]
+    fn tcp_stream_and_its_owned_halves_lend_its_fd() {
+        evloop::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let raw = same_fd(&stream);
+            assert_eq!(ip_addr_of(&stream), stream.local_addr().unwrap());
+            let (read, write) = stream.into_split();
+            assert_eq!((same_fd(&read), same_fd(&write)), (raw, raw));
+        });
+    }
+
+    #[test]
+    fn tcp_socket_lends_its_fd() {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        same_fd(&socket);
+        assert_eq!(ip_addr_of(&socket), socket.local_addr().unwrap());
+    }
+
+    #[test]
+    fn udp_socket_lends_its_fd() {
+        evloop::block_on(async {
+            let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            same_fd(&socket);
+            assert_eq!(ip_addr_of(&socket), socket.local_addr().unwrap());
+        });
+    }
+
+    #[test]
+    fn unix_stream_and_its_owned_halves_lend_its_fd() {
+        evloop::block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let raw = same_fd(&a);
+            assert_ne!(raw, same_fd(&b));
+            // The fd is a's: a write through it arrives at b.
+            let std_a =
+                std::os::unix::net::UnixStream::from(a.as_fd().try_clone_to_owned().unwrap());
+            std::io::Write::write_all(&mut &std_a, b"via the fd").unwrap();
+            let mut buf = [0; 10];
+            b.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"via the fd");
+            let (read, write) = a.into_split();
+            assert_eq!((same_fd(&read), same_fd(&write)), (raw, raw));
+        });
+    }
+
+    #[test]
+    fn unix_listener_and_datagram_lend_their_fds() {
+        let dir = std::env::temp_dir().join(format!("evloop-fds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("listener.sock");
+        evloop::block_on(async {
+            let listener = UnixListener::bind(&path).unwrap();
+            same_fd(&listener);
+            let named = SockRef::from(&listener).local_addr().unwrap();
+            assert_eq!(named.as_pathname(), Some(path.as_path()));
+            let (a, b) = UnixDatagram::pair().unwrap();
+            assert_ne!(same_fd(&a), same_fd(&b));
+            // The fd is a's: a datagram sent through it arrives at b.
+            let owned = a.as_fd().try_clone_to_owned().unwrap();
+            std::os::unix::net::UnixDatagram::from(owned)
+                .send(b"dgram")
+                .unwrap();
+            let mut buf = [0; 8];
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 5);
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn debug_names_the_type_and_its_addresses() {
+        evloop::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let local = stream.local_addr().unwrap();
+            assert_eq!(
+                format!("{stream:?}"),
+                format!("TcpStream {{ local_addr: Some({local:?}), peer_addr: Some({addr:?}) }}")
+            );
+            assert_eq!(
+                format!("{listener:?}"),
+                format!("TcpListener {{ local_addr: Some({addr:?}) }}")
+            );
+            let (a, _b) = UnixStream::pair().unwrap();
+            assert!(format!("{a:?}").starts_with("UnixStream { local_addr: Some("));
+        });
+    }
+}

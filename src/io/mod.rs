@@ -1,4 +1,15 @@
-//! The readiness wrapper every socket type is built on.
+//! Readiness-driven I/O: [`unix::AsyncFd`] for any file descriptor, with
+//! the [`Interest`] it waits on, and the readiness wrapper every evloop
+//! socket is built on.
+//!
+//! Sockets (`evloop::net`) need nothing from this module; it is for file
+//! descriptors that are not sockets of evloop's: pipes, terminals,
+//! `inotify`, `eventfd`, a device. [`unix::AsyncFd`] registers one with the
+//! runtime and lets a task wait until it is readable or writable. The
+//! notes below say how that waiting works, and why a `WouldBlock` must
+//! always be reported back.
+//!
+//! # Edge-triggered readiness
 //!
 //! A non-blocking socket answers a read it cannot serve with `WouldBlock`.
 //! The loop turns that into waiting, in four steps:
@@ -27,10 +38,17 @@
 //! after our read sets readiness again at the next wait.
 
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use mio::event::Source;
+
+mod interest;
+#[cfg(unix)]
+pub mod unix;
+
+pub use interest::Interest;
 
 use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
@@ -82,8 +100,22 @@ impl<S: Source> IoSource<S> {
     /// Registers `source` with `core`'s reactor. Constructors that make a
     /// syscall with a lasting effect first (binding a Unix socket creates
     /// its file) look up the runtime before it and come here.
-    pub(crate) fn register(core: Rc<Core>, mut source: S) -> io::Result<IoSource<S>> {
-        let key = core.io().register(&mut source)?;
+    pub(crate) fn register(core: Rc<Core>, source: S) -> io::Result<IoSource<S>> {
+        IoSource::register_for(
+            core,
+            source,
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )
+    }
+
+    /// Registers `source` with `core`'s reactor for `interest` only
+    /// (an `AsyncFd` made with `with_interest`).
+    pub(crate) fn register_for(
+        core: Rc<Core>,
+        mut source: S,
+        interest: mio::Interest,
+    ) -> io::Result<IoSource<S>> {
+        let key = core.io().register(&mut source, interest)?;
         Ok(IoSource {
             core: Rc::downgrade(&core),
             key,
@@ -97,15 +129,15 @@ impl<S: Source> IoSource<S> {
         match self.core.upgrade() {
             Some(core) if core.is_running() => Ok(core),
             Some(core) => Err(io::Error::other(format!(
-                "this socket belongs to evloop runtime {}, which is not running: \
-                 a socket is registered with the runtime that created it and only \
+                "this socket (or AsyncFd) belongs to evloop runtime {}, which is not \
+                 running: it is registered with the runtime that created it and only \
                  that runtime's loop sees its readiness. Use it inside that \
-                 runtime's `block_on`, or create a new socket in the running one",
+                 runtime's `block_on`, or create a new one in the running runtime",
                 core.id
             ))),
             None => Err(io::Error::other(
-                "the evloop runtime that created this socket was dropped: a socket \
-                 only works inside the runtime that created it. Create a new socket \
+                "the evloop runtime that created this socket (or AsyncFd) was dropped: \
+                 it only works inside the runtime that created it. Create a new one \
                  in the running runtime",
             )),
         }
@@ -216,6 +248,12 @@ impl<S: Source> IoSource<S> {
 impl<S: Source> std::fmt::Debug for IoSource<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IoSource").field("key", &self.key).finish()
+    }
+}
+
+impl<S: Source + AsFd> AsFd for IoSource<S> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.get_ref().as_fd()
     }
 }
 

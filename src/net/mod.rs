@@ -10,6 +10,8 @@
 //! The API follows tokio's, so code ports by changing imports.
 
 mod addr;
+mod read_ahead;
+mod socket;
 pub(crate) mod split;
 mod stream;
 mod tcp;
@@ -18,6 +20,7 @@ mod udp;
 pub mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
+pub use socket::Incoming;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
-pub use tcp::{Incoming, TcpListener, TcpSocket, TcpStream};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;

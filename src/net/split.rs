@@ -180,3 +180,8 @@ impl_read!(ReadHalf<'_, S>, S: HalfStream);
 impl_read!(OwnedReadHalf<S>, S: HalfStream);
 impl_write!(WriteHalf<'_, S>, S: HalfStream);
 impl_write!(OwnedWriteHalf<S>, S: HalfStream);
+
+// The owned halves lend the stream's file descriptor too (for options set
+// through socket2, say); a borrowed half's stream is at hand already.
+crate::net::socket::impl_fd!([S: HalfStream + std::os::fd::AsFd] OwnedReadHalf<S>, stream);
+crate::net::socket::impl_fd!([S: HalfStream + std::os::fd::AsFd] OwnedWriteHalf<S>, stream);

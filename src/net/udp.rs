@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::task::{Context, Poll};
 
 use super::addr::{resolve, try_each, ToSocketAddrs};
+use super::socket::{self, impl_fd};
 use crate::io::IoSource;
 use crate::runtime::context;
 use crate::runtime::io_driver::Direction;
@@ -63,9 +64,8 @@ impl UdpSocket {
     ///
     /// Outside a runtime, or if registration fails.
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: IoSource::try_new(mio::net::UdpSocket::from_std(socket))?,
+            io: socket::from_std(socket)?,
         })
     }
 
@@ -75,8 +75,7 @@ impl UdpSocket {
     ///
     /// If deregistering from the poller fails.
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        let mio = self.io.into_inner()?;
-        Ok(std::net::UdpSocket::from(std::os::fd::OwnedFd::from(mio)))
+        socket::into_std(self.io)
     }
 
     /// Sets the default peer: `send` goes there, and `recv` only takes its
@@ -221,8 +220,8 @@ impl UdpSocket {
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
+        socket::fmt_socket(f, "UdpSocket", self.local_addr(), None)
     }
 }
+
+impl_fd!(UdpSocket, io);

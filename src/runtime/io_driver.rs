@@ -221,11 +221,13 @@ impl IoDriver {
         Ok((driver, waker))
     }
 
-    /// Registers `source` for reading and writing; returns its key.
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
-        self.reactor
-            .borrow_mut()
-            .register(source, Interest::READABLE | Interest::WRITABLE)
+    /// Registers `source` for `interest`; returns its key.
+    pub(crate) fn register(
+        &self,
+        source: &mut impl Source,
+        interest: Interest,
+    ) -> io::Result<usize> {
+        self.reactor.borrow_mut().register(source, interest)
     }
 
     /// Deregisters `source` and forgets its state (dropping any wakers).
