@@ -93,7 +93,8 @@ impl Header {
         context::with_home(self.runtime_id, f).is_some()
     }
 
-    fn id(&self) -> Option<TaskId> {
+    /// The task this header names, once it is in the slab.
+    pub(crate) fn id(&self) -> Option<TaskId> {
         let generation = self.generation.load(Ordering::SeqCst);
         (generation != 0).then(|| TaskId {
             index: self.index.load(Ordering::Relaxed),

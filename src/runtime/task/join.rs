@@ -224,7 +224,7 @@ impl<T> Drop for JoinHandle<T> {
         // If the task is done too, this is the header's last owner: give it
         // back to the runtime for the next spawn.
         if let Some(header) = self.header.take() {
-            context::with_current(move |core| core.recycle_header(header));
+            context::with_current(move |core| core.release_join_header(header));
         }
     }
 }
