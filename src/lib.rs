@@ -285,7 +285,7 @@ pub mod guide {
 }
 #[cfg(feature = "http")]
 pub mod http;
-pub(crate) mod io;
+pub mod io;
 pub mod net;
 #[cfg(feature = "redis")]
 pub mod redis;
