@@ -297,6 +297,32 @@ fn read_until_keeps_the_delimiter_and_counts_each_call() {
 }
 
 #[test]
+fn fill_buf_waits_for_bytes_and_consume_moves_past_them() {
+    run_paused(async {
+        let (mut a, b) = io::duplex(64);
+        let mut reader = BufReader::new(b);
+        let filler = evloop::spawn(async move {
+            let head = reader.fill_buf().await.unwrap().to_vec();
+            reader.consume(2);
+            let rest = reader.fill_buf().await.unwrap().to_vec();
+            (head, rest)
+        });
+        // Let `fill_buf` meet the empty pipe and wait first.
+        evloop::task::yield_now().await;
+        assert!(!filler.is_finished());
+        a.write_all(b"abcd").await.unwrap();
+        let (head, rest) = timeout(STUCK, filler)
+            .await
+            .expect("fill_buf was not woken")
+            .unwrap();
+        assert_eq!(
+            (head.as_slice(), rest.as_slice()),
+            (&b"abcd"[..], &b"cd"[..])
+        );
+    });
+}
+
+#[test]
 fn read_line_keeps_the_newline_and_appends() {
     evloop::block_on(async {
         let mut reader: &[u8] = b"one\r\ntwo";

@@ -115,6 +115,44 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         }
     }
 
+    /// The reader's buffered bytes, filling the buffer first if it is
+    /// empty; an empty slice means end of file. Nothing is consumed: call
+    /// [`consume`](AsyncBufReadExt::consume) with what was used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// # evloop::block_on(async {
+    /// let mut reader = BufReader::new(&b"GET /"[..]);
+    /// let is_get = reader.fill_buf().await?.starts_with(b"GET ");
+    /// assert!(is_get);
+    /// reader.consume(4);
+    /// assert_eq!(reader.fill_buf().await?, b"/");
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    where
+        Self: Unpin,
+    {
+        FillBuf { reader: Some(self) }
+    }
+
+    /// Marks `amt` bytes of the buffer as used: the next read starts after
+    /// them.
+    ///
+    /// # Examples
+    ///
+    /// See [`fill_buf`](AsyncBufReadExt::fill_buf).
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        Pin::new(self).consume(amt)
+    }
+
     /// The segments of this reader between `byte`s, without the `byte`:
     /// [`Split::next_segment`] gives them one by one.
     ///
@@ -274,6 +312,46 @@ impl<R: ?Sized> Drop for ReadLine<'_, R> {
         // dropped mid-line, and the part read is the caller's.
         if !self.bytes.is_empty() {
             self.keep_partial();
+        }
+    }
+}
+
+/// The future of [`AsyncBufReadExt::fill_buf`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct FillBuf<'a, R: ?Sized> {
+    /// Taken by the poll that returns the buffer, which borrows it for `'a`.
+    reader: Option<&'a mut R>,
+}
+
+impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
+    type Output = io::Result<&'a [u8]>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let reader = this
+            .reader
+            .take()
+            .expect("FillBuf polled after it completed");
+        // Without unsafe, a slice borrowed for `'a` cannot be returned
+        // from a poll that might also have to give the reader back. So a
+        // short borrow asks first; once that is ready, the buffer is full
+        // and asking again for the long borrow is answered from it.
+        match Pin::new(&mut *reader).poll_fill_buf(cx) {
+            Poll::Pending => {
+                this.reader = Some(reader);
+                return Poll::Pending;
+            }
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(_)) => {}
+        }
+        match Pin::new(reader).poll_fill_buf(cx) {
+            Poll::Ready(result) => Poll::Ready(result),
+            // Only a reader that breaks `AsyncBufRead`'s contract (ready
+            // with bytes, then waiting with none consumed) gets here.
+            Poll::Pending => Poll::Ready(Err(io::Error::other(
+                "fill_buf: the reader was ready, then pending with nothing consumed",
+            ))),
         }
     }
 }

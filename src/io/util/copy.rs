@@ -41,7 +41,7 @@ where
     R: AsyncRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    let mut buf = CopyBuffer::new();
+    let mut buf = CopyBuffer::new(DEFAULT_BUF_SIZE);
     poll_fn(|cx| buf.poll_copy(cx, Pin::new(&mut *reader), Pin::new(&mut *writer))).await
 }
 
@@ -137,8 +137,45 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    let mut a_to_b = Direction::Copying(CopyBuffer::new());
-    let mut b_to_a = Direction::Copying(CopyBuffer::new());
+    copy_bidirectional_with_sizes(a, b, DEFAULT_BUF_SIZE, DEFAULT_BUF_SIZE).await
+}
+
+/// [`copy_bidirectional`] with a buffer of `a_to_b_size` bytes for the
+/// direction from `a` to `b` and of `b_to_a_size` for the other (both are
+/// 8 KiB there). A buffer of 0 bytes is taken as 1.
+///
+/// # Examples
+///
+/// ```
+/// use evloop::io::{duplex, AsyncReadExt, AsyncWriteExt};
+///
+/// # evloop::block_on(async {
+/// let (mut client, mut a) = duplex(64);
+/// let (mut b, mut server) = duplex(64);
+/// let proxy = evloop::spawn(async move {
+///     evloop::io::copy_bidirectional_with_sizes(&mut a, &mut b, 16, 1024).await
+/// });
+/// client.write_all(&[1; 100]).await?;
+/// drop(client);
+/// let mut got = Vec::new();
+/// server.read_to_end(&mut got).await?;
+/// drop(server);
+/// assert_eq!(proxy.await.unwrap()?, (100, 0));
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_size: usize,
+    b_to_a_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let mut a_to_b = Direction::Copying(CopyBuffer::new(a_to_b_size));
+    let mut b_to_a = Direction::Copying(CopyBuffer::new(b_to_a_size));
     poll_fn(|cx| {
         // Both directions are polled every time, so each keeps a waker.
         let a_to_b = a_to_b.poll(cx, &mut *a, &mut *b)?;
@@ -205,9 +242,10 @@ struct CopyBuffer {
 }
 
 impl CopyBuffer {
-    fn new() -> CopyBuffer {
+    fn new(size: usize) -> CopyBuffer {
         CopyBuffer {
-            buf: vec![0; DEFAULT_BUF_SIZE].into_boxed_slice(),
+            // An empty buffer would read 0 bytes and take it for end of file.
+            buf: vec![0; size.max(1)].into_boxed_slice(),
             pos: 0,
             cap: 0,
             read_done: false,

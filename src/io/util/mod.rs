@@ -37,10 +37,10 @@ mod split;
 mod write_ext;
 
 pub use adapters::{Chain, Take};
-pub use buf_read_ext::{AsyncBufReadExt, ReadLine, ReadUntil};
+pub use buf_read_ext::{AsyncBufReadExt, FillBuf, ReadLine, ReadUntil};
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
-pub use copy::{copy, copy_bidirectional, copy_buf};
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
 pub use duplex::{duplex, DuplexStream};
 pub use lines::{Lines, Split};
 pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
