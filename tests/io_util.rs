@@ -679,6 +679,23 @@ fn copy_bidirectional_returns_each_directions_count_and_passes_on_each_eof() {
     });
 }
 
+#[test]
+fn a_copy_between_always_ready_ends_yields_to_other_tasks() {
+    evloop::block_on(async {
+        let other_ran = std::rc::Rc::new(std::cell::Cell::new(false));
+        let seen = other_ran.clone();
+        let copier = evloop::spawn(async move {
+            let mut source = io::repeat(0).take(1 << 20);
+            let copied = io::copy(&mut source, &mut io::sink()).await.unwrap();
+            // Without an I/O budget all of it happens in the first poll,
+            // before the task spawned next is polled at all.
+            (copied, seen.get())
+        });
+        evloop::spawn(async move { other_ran.set(true) });
+        assert_eq!(copier.await.unwrap(), (1 << 20, true));
+    });
+}
+
 // ---- duplex -------------------------------------------------------------
 
 #[test]

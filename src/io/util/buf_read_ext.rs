@@ -335,14 +335,17 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
             .expect("FillBuf polled after it completed");
         // Without unsafe, a slice borrowed for `'a` cannot be returned
         // from a poll that might also have to give the reader back. So a
-        // short borrow asks first; once that is ready, the buffer is full
-        // and asking again for the long borrow is answered from it.
+        // short borrow asks first; once that is ready with bytes, they are
+        // buffered, and asking again for the long borrow is answered from
+        // the buffer without I/O.
         match Pin::new(&mut *reader).poll_fill_buf(cx) {
             Poll::Pending => {
                 this.reader = Some(reader);
                 return Poll::Pending;
             }
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            // End of file needs no second look (which might do I/O).
+            Poll::Ready(Ok([])) => return Poll::Ready(Ok(&[])),
             Poll::Ready(Ok(_)) => {}
         }
         match Pin::new(reader).poll_fill_buf(cx) {

@@ -16,9 +16,11 @@ use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use futures_io::{AsyncRead, AsyncWrite};
+
+use super::poll_budget;
 
 /// Makes two connected in-memory streams: what one writes, the other reads.
 ///
@@ -188,6 +190,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         let (result, waker) = self.read.borrow_mut().poll_read(cx, buf);
         wake_all([waker]);
         result.map(Ok)
@@ -200,6 +203,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         let (result, waker) = self.write.borrow_mut().poll_write(cx, buf);
         wake_all([waker]);
         result

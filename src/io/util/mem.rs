@@ -3,9 +3,11 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+use super::poll_budget;
 
 /// A reader at end of file from the start, and a writer that takes every
 /// byte and keeps none: from [`empty`].
@@ -36,15 +38,17 @@ pub fn empty() -> Empty {
 impl AsyncRead for Empty {
     fn poll_read(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         _: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         Poll::Ready(Ok(0))
     }
 }
 
 impl AsyncBufRead for Empty {
-    fn poll_fill_buf(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        ready!(poll_budget(cx));
         Poll::Ready(Ok(&[]))
     }
 
@@ -54,9 +58,10 @@ impl AsyncBufRead for Empty {
 impl AsyncWrite for Empty {
     fn poll_write(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -94,9 +99,10 @@ pub fn sink() -> Sink {
 impl AsyncWrite for Sink {
     fn poll_write(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         Poll::Ready(Ok(buf.len()))
     }
 
@@ -138,9 +144,10 @@ pub fn repeat(byte: u8) -> Repeat {
 impl AsyncRead for Repeat {
     fn poll_read(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        ready!(poll_budget(cx));
         buf.fill(self.byte);
         Poll::Ready(Ok(buf.len()))
     }

@@ -23,6 +23,8 @@
 //! `shutdown`), so the traits would be ours anyway, and the rest is less
 //! code than the dependency (Cargo.toml has the measurement).
 
+use std::task::{Context, Poll};
+
 mod adapters;
 mod buf_read_ext;
 mod buf_reader;
@@ -57,3 +59,18 @@ pub use write_ext::{
     WriteI8, WriteU128, WriteU128Le, WriteU16, WriteU16Le, WriteU32, WriteU32Le, WriteU64,
     WriteU64Le, WriteU8, WriteVectored,
 };
+
+/// Takes one unit of the running task's I/O budget, as a socket's poll
+/// does (`Core::consume_budget`): the in-memory readers and writers here
+/// are always ready, and without it `copy(&mut repeat(0), &mut sink())`
+/// would never let another task or timer run. Pending (and woken) once the
+/// budget is spent; outside an evloop runtime there is no budget to spend.
+fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+    match crate::runtime::context::with_current(|core| core.consume_budget()) {
+        Some(false) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        _ => Poll::Ready(()),
+    }
+}
