@@ -145,6 +145,83 @@ fn take_stops_at_the_limit_and_set_limit_reopens() {
     });
 }
 
+/// A reader and writer whose every other call fails with `Interrupted`, as
+/// a syscall cut short by a signal does.
+struct Jumpy {
+    data: Vec<u8>,
+    interrupt_next: bool,
+}
+
+impl Jumpy {
+    fn interrupted(&mut self) -> bool {
+        self.interrupt_next = !self.interrupt_next;
+        !self.interrupt_next
+    }
+}
+
+impl AsyncRead for Jumpy {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.interrupted() {
+            return Poll::Ready(Err(ErrorKind::Interrupted.into()));
+        }
+        let n = buf.len().min(self.data.len()).min(3);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data.drain(..n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl io::AsyncWrite for Jumpy {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.interrupted() {
+            return Poll::Ready(Err(ErrorKind::Interrupted.into()));
+        }
+        let n = buf.len().min(3);
+        self.data.extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn interrupted_calls_are_retried_by_the_looping_methods() {
+    evloop::block_on(async {
+        let mut jumpy = Jumpy {
+            data: Vec::new(),
+            interrupt_next: true,
+        };
+        jumpy.write_all(b"0123456789\nrest").await.unwrap();
+        jumpy.write_u32(7).await.unwrap();
+        assert_eq!(jumpy.data.len(), 19);
+
+        let mut buf = [0; 4];
+        jumpy.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"0123");
+        let mut reader = BufReader::with_capacity(2, jumpy);
+        let mut line = String::new();
+        reader.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "456789\n");
+        let mut rest = [0; 4];
+        reader.read_exact(&mut rest).await.unwrap();
+        assert_eq!(reader.read_u32().await.unwrap(), 7);
+        let mut end = Vec::new();
+        assert_eq!(reader.read_to_end(&mut end).await.unwrap(), 0);
+    });
+}
+
 /// Writes `$value` with `$write`, checks the bytes against `$bytes`, and
 /// reads it back with `$read`.
 macro_rules! round_trip {

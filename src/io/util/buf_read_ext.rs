@@ -219,7 +219,12 @@ pub(super) fn poll_read_until<R: AsyncBufRead + ?Sized>(
     read: &mut usize,
 ) -> Poll<io::Result<usize>> {
     loop {
-        let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+        let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+            Ok(available) => available,
+            // A signal cut a syscall short: nothing was lost, ask again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Poll::Ready(Err(e)),
+        };
         let (found, used) = match available.iter().position(|&b| b == delimiter) {
             Some(i) => (true, i + 1),
             None => (false, available.len()),

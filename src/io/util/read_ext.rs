@@ -331,9 +331,12 @@ fn poll_fill<R: AsyncRead + Unpin + ?Sized>(
     filled: &mut usize,
 ) -> Poll<io::Result<()>> {
     while *filled < buf.len() {
-        match ready!(Pin::new(&mut *reader).poll_read(cx, &mut buf[*filled..]))? {
-            0 => return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
-            n => *filled += n,
+        match ready!(Pin::new(&mut *reader).poll_read(cx, &mut buf[*filled..])) {
+            Ok(0) => return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => *filled += n,
+            // A signal cut a syscall short: nothing was lost, ask again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Poll::Ready(Err(e)),
         }
     }
     Poll::Ready(Ok(()))
@@ -411,7 +414,8 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut read = this.bytes.len();
+        // The count is the text's length, known at the end.
+        let mut read = 0;
         ready!(poll_read_to_end(
             &mut *this.reader,
             cx,

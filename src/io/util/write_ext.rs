@@ -288,9 +288,14 @@ fn poll_write_some<W: AsyncWrite + Unpin + ?Sized>(
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    match ready!(Pin::new(writer).poll_write(cx, buf))? {
-        0 => Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-        n => Poll::Ready(Ok(n)),
+    loop {
+        match ready!(Pin::new(&mut *writer).poll_write(cx, buf)) {
+            Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+            Ok(n) => return Poll::Ready(Ok(n)),
+            // A signal cut a syscall short: nothing was written, try again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Poll::Ready(Err(e)),
+        }
     }
 }
 
