@@ -647,6 +647,42 @@ fn buf_writer_gathers_small_writes_and_passes_large_ones_through() {
     });
 }
 
+#[test]
+fn buf_stream_buffers_both_ways_over_tcp() {
+    evloop::block_on(async {
+        let (client, server) = tcp_pair().await;
+        let echo = evloop::spawn(async move {
+            let mut server = io::BufStream::new(server);
+            let mut lines = 0;
+            let mut line = String::new();
+            while server.read_line(&mut line).await.unwrap() > 0 {
+                server
+                    .write_all(line.to_uppercase().as_bytes())
+                    .await
+                    .unwrap();
+                line.clear();
+                lines += 1;
+            }
+            server.shutdown().await.unwrap();
+            lines
+        });
+        let mut client = io::BufStream::with_capacity(64, 64, client);
+        for i in 0..100 {
+            client
+                .write_all(format!("line {i}\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        // Flushes the write buffer, then ends the client's direction.
+        client.shutdown().await.unwrap();
+        let mut reply = String::new();
+        client.read_to_string(&mut reply).await.unwrap();
+        let expected: String = (0..100).map(|i| format!("LINE {i}\n")).collect();
+        assert_eq!(reply, expected);
+        assert_eq!(echo.await.unwrap(), 100);
+    });
+}
+
 // ---- copy, copy_buf, copy_bidirectional ---------------------------------
 
 fn pattern(len: usize) -> Vec<u8> {

@@ -11,7 +11,7 @@
 //! | `lines.rs` | [`Lines`] and [`Split`], cancel safe |
 //! | `seek_ext.rs` | [`AsyncSeekExt`] |
 //! | `adapters.rs` | [`Chain`] and [`Take`] |
-//! | `buf_reader.rs`, `buf_writer.rs` | [`BufReader`], [`BufWriter`] |
+//! | `buf_reader.rs`, `buf_writer.rs`, `buf_stream.rs` | [`BufReader`], [`BufWriter`], [`BufStream`] (both) |
 //! | `copy.rs` | [`copy`], [`copy_buf`], [`copy_bidirectional`] |
 //! | `duplex.rs` | [`duplex`]: an in-memory stream pair |
 //! | `split.rs` | [`split`]: any stream into two halves |
@@ -28,6 +28,7 @@ use std::task::{Context, Poll};
 mod adapters;
 mod buf_read_ext;
 mod buf_reader;
+mod buf_stream;
 mod buf_writer;
 mod copy;
 mod duplex;
@@ -41,6 +42,7 @@ mod write_ext;
 pub use adapters::{Chain, Take};
 pub use buf_read_ext::{AsyncBufReadExt, FillBuf, ReadLine, ReadUntil};
 pub use buf_reader::BufReader;
+pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
 pub use duplex::{duplex, DuplexStream};
