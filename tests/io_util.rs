@@ -442,6 +442,25 @@ fn a_cancelled_read_line_leaves_the_partial_line_in_the_buffer() {
 }
 
 #[test]
+fn a_read_line_cancelled_inside_a_character_loses_only_that_character() {
+    run_paused(async {
+        let (mut a, b) = io::duplex(64);
+        let mut reader = BufReader::new(b);
+        let mut line = String::new();
+        // "café" cut between the two bytes of "é".
+        a.write_all(b"caf\xc3").await.unwrap();
+        assert!(stays_pending(reader.read_line(&mut line)).await);
+        assert_eq!(line, "caf");
+        // The documented limit: the character's tail now starts the line,
+        // which is not UTF-8, and says so rather than passing garbage on.
+        a.write_all(b"\xa9\n").await.unwrap();
+        let err = reader.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert_eq!(line, "caf");
+    });
+}
+
+#[test]
 fn lines_strip_lf_and_crlf_across_buffer_boundaries() {
     evloop::block_on(async {
         let text = b"first\r\nsecond\nthird\r\n\r\nlast";
