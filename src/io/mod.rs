@@ -36,6 +36,15 @@
 //! syscall that would only return `WouldBlock`. It is sound because with
 //! edge triggering every new arrival queues a fresh event: data that lands
 //! after our read sets readiness again at the next wait.
+//!
+//! # Utilities
+//!
+//! For reading and writing with `.await`, the module has tokio's
+//! `tokio::io` utilities over the futures-io traits that evloop's sockets
+//! implement: the extension traits ([`AsyncReadExt`], [`AsyncWriteExt`],
+//! [`AsyncBufReadExt`], [`AsyncSeekExt`]), [`BufReader`] and [`BufWriter`],
+//! [`copy`] and [`copy_bidirectional`], the in-memory [`duplex`] pair, and
+//! [`split`]. They live in `util/`, one concept per file.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -54,6 +63,16 @@ use crate::runtime::context;
 use crate::runtime::diagnostics::WaitingOn;
 use crate::runtime::io_driver::Direction;
 use crate::runtime::scheduler::Core;
+
+mod util;
+// The utilities' items, listed in util/mod.rs.
+pub use util::*;
+
+/// futures-io's traits, which evloop's streams implement and the
+/// extension traits extend; tokio has its own of the same names.
+pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
+/// std's, as in `tokio::io`.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
 /// A mio source registered with the reactor of the runtime that created it.
 ///
