@@ -4,8 +4,6 @@
 pub mod http_server;
 pub mod python_rq;
 pub mod redis_server;
-#[cfg(feature = "tls")]
-pub mod tls_server;
 
 use std::cell::Cell;
 use std::future::Future;
