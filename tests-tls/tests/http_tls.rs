@@ -1,5 +1,6 @@
 //! HTTPS round trips against a local TLS server, with a CA made at test
 //! time by rcgen: nothing is read from the system or the network.
+#![cfg(feature = "tls")]
 
 mod util;
 

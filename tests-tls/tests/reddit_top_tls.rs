@@ -5,6 +5,7 @@
 //! `target/<profile>/examples/` when the root package is tested in the same
 //! command, so run this from the workspace root (`cargo test
 //! --all-features`, which builds it with `tls`).
+#![cfg(feature = "tls")]
 
 mod util;
 
