@@ -273,6 +273,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
+// On docs.rs (nightly rustdoc, `--cfg docsrs`): each feature-gated item
+// says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod guide {
     //! The guide to the event loop, `docs/EVENT_LOOP.md`, included here so
@@ -284,15 +287,19 @@ pub mod guide {
     #![doc = include_str!("../docs/EVENT_LOOP.md")]
 }
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
 pub(crate) mod io;
 pub mod net;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 #[cfg(feature = "rq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rq")))]
 pub mod rq;
 pub mod runtime;
 #[cfg(all(unix, feature = "signal"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signal"))))]
 pub mod signal;
 pub mod sync;
 pub mod task;

@@ -782,6 +782,7 @@ impl ClientBuilder {
 
     /// Trusts `cert` as a root, besides the built-in ones.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn add_root_certificate(mut self, cert: super::Certificate) -> ClientBuilder {
         self.config.roots.push(cert);
         self
@@ -789,6 +790,7 @@ impl ClientBuilder {
 
     /// Whether to trust Mozilla's roots (webpki-roots; default true).
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_built_in_roots(mut self, enabled: bool) -> ClientBuilder {
         self.config.built_in_roots = enabled;
         self
@@ -962,6 +964,7 @@ impl RequestBuilder {
     /// `value` serialized as the JSON body, with `Content-Type:
     /// application/json` unless one was set.
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> RequestBuilder {
         self.with(|request| {
             let body = serde_json::to_vec(value).map_err(Error::builder)?;

@@ -98,6 +98,7 @@ pub use error::Error;
 pub use request::IntoUrl;
 pub use response::Response;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use tls::Certificate;
 pub use url::{Url, UrlError};
 

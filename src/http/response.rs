@@ -630,6 +630,7 @@ impl Response {
     /// # Ok::<(), evloop::http::Error>(())
     /// ```
     #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub async fn json<T: serde::de::DeserializeOwned>(mut self) -> Result<T, Error> {
         let url = self.url.clone();
         let bytes = self.read_to_end(self.max_body).await?;

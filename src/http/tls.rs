@@ -31,6 +31,7 @@ use super::Url;
 /// # drop(client);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<CertificateDer<'static>>,
