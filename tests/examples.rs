@@ -5,22 +5,10 @@
 
 mod util;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use util::example::example_path;
 use util::http_server::{ok, Reply, TestServer};
-
-/// Where cargo put the example binary `name`.
-fn example_path(name: &str) -> PathBuf {
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.push("examples");
-    path.push(name);
-    path
-}
 
 /// A command that runs the example `name`.
 fn example_command(name: &str) -> Command {

@@ -1,5 +1,10 @@
-//! [`Client`] and [`ClientBuilder`]: settings, the connection pool, and the
-//! path of one request through connect, retry and redirects.
+//! [`Client`], [`ClientBuilder`] and [`RequestBuilder`]: settings, the
+//! connection pool, the request being put together, and the path of one
+//! request through connect, retry and redirects; [`get`] for a one-off.
+//!
+//! The three types live together because each reaches the others (a client
+//! makes builders, a builder sends through its client): in one module, no
+//! two modules of the client import each other.
 
 use std::fmt;
 use std::rc::Rc;

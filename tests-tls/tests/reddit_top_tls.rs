@@ -9,21 +9,15 @@
 
 mod util;
 
-use std::path::PathBuf;
 use std::process::Command;
 
+use util::example::example_path;
 use util::tls_server::{start_tls_server, test_pki};
 
 /// Runs evloop's example `name` with `args`; its stdout, once it exited
 /// with success.
 fn run_example(name: &str, args: &[&str]) -> String {
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.push("examples");
-    path.push(name);
+    let path = example_path(name);
     let output = Command::new(&path).args(args).output().unwrap_or_else(|e| {
         panic!(
             "cannot run {}: {e}; `cargo test --all-features` at the workspace root builds \

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod example;
 pub mod http_server;
 pub mod python_rq;
 pub mod redis_server;
