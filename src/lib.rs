@@ -275,6 +275,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 #![doc(test(attr(deny(warnings))))]
+// On docs.rs (nightly rustdoc, `--cfg docsrs`): each feature-gated item
+// says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod guide {
     //! The guide to the event loop, `docs/EVENT_LOOP.md`, included here so
@@ -287,6 +290,7 @@ pub mod guide {
 }
 pub mod fs;
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
 pub mod io;
 // `select!`, `join!`, `try_join!`, `pin!` (exported at the crate root) and
@@ -297,11 +301,14 @@ pub mod net;
 #[cfg(all(unix, feature = "process"))]
 pub mod process;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 #[cfg(feature = "rq")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rq")))]
 pub mod rq;
 pub mod runtime;
 #[cfg(all(unix, feature = "signal"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signal"))))]
 pub mod signal;
 pub mod sync;
 pub mod task;

@@ -5,22 +5,10 @@
 
 mod util;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use util::example::example_path;
 use util::http_server::{ok, Reply, TestServer};
-
-/// Where cargo put the example binary `name`.
-fn example_path(name: &str) -> PathBuf {
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    path.push("examples");
-    path.push(name);
-    path
-}
 
 /// A command that runs the example `name`.
 fn example_command(name: &str) -> Command {
@@ -254,48 +242,6 @@ fn reddit_top_stops_cleanly_on_ctrl_c() {
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "interrupted\n");
     assert_eq!(output.stdout, b"");
-}
-
-#[cfg(feature = "tls")]
-#[test]
-fn reddit_top_over_tls_with_a_ca_file() {
-    use util::tls_server::{start_tls_server, test_pki};
-
-    fn listing(target: &str) -> String {
-        let json = match target.split('?').next().unwrap() {
-            "/r/python/top.json" => include_str!("../examples/fixtures/python.json"),
-            "/r/programming/top.json" => include_str!("../examples/fixtures/programming.json"),
-            "/r/compsci/top.json" => include_str!("../examples/fixtures/compsci.json"),
-            _ => return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
-        };
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
-            json.len()
-        )
-    }
-
-    let (ca_pem, config) = test_pki();
-    let port = start_tls_server(config, listing);
-    let ca_file = std::env::temp_dir().join(format!("evloop-test-ca-{}.pem", std::process::id()));
-    std::fs::write(&ca_file, ca_pem).unwrap();
-    let base_url = format!("https://localhost:{port}");
-    let out = run_example(
-        "reddit_top",
-        &[
-            "--base-url",
-            &base_url,
-            "--ca-file",
-            ca_file.to_str().unwrap(),
-        ],
-    );
-    let _ = std::fs::remove_file(&ca_file);
-    // Without the embedded server's delays the order is the network's.
-    let mut blocks: Vec<&str> = out.split_inclusive("\n\n").collect();
-    blocks.sort_by_key(|b| REDDIT_BLOCKS.iter().position(|r| b.starts_with(r)));
-    for (block, expected) in blocks.iter().zip(REDDIT_BLOCKS) {
-        assert_eq!(*block, format!("{expected}\n"), "{out}");
-    }
-    assert_eq!(blocks.len(), 3, "{out}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use util::http_server::{ok, redirect, Reply, TestServer};
 
 /// GETs `url` and reads the whole body; panics on any error.
 async fn get_bytes(client: &Client, url: impl IntoUrl) -> Vec<u8> {
-    client.get(url).send().await.unwrap().bytes().await.unwrap()
+    Vec::from(client.get(url).send().await.unwrap().bytes().await.unwrap())
 }
 
 /// GETs `url` and reads the body as text; panics on any error.

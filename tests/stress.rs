@@ -393,7 +393,7 @@ fn a_hundred_thousand_keep_alive_requests() {
                     evloop::spawn(async move {
                         for _ in 0..REQUESTS / WORKERS {
                             let response = client.get(&url).send().await.unwrap();
-                            assert_eq!(response.bytes().await.unwrap(), b"pong");
+                            assert_eq!(response.bytes().await.unwrap(), &b"pong"[..]);
                         }
                     })
                 })

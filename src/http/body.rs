@@ -198,30 +198,10 @@ impl Decoder {
                 data: 0..input.len(),
             }),
             State::Length(remaining) => {
-                let n = take(remaining, input.len());
-                let left = remaining - n as u64;
-                self.state = if left == 0 {
-                    State::Done
-                } else {
-                    State::Length(left)
-                };
-                Ok(Step {
-                    consumed: n,
-                    data: 0..n,
-                })
+                Ok(self.counted(remaining, input, State::Length, State::Done))
             }
             State::ChunkData(remaining) => {
-                let n = take(remaining, input.len());
-                let left = remaining - n as u64;
-                if left == 0 {
-                    self.state = State::ChunkEnd;
-                } else {
-                    self.state = State::ChunkData(left);
-                }
-                Ok(Step {
-                    consumed: n,
-                    data: 0..n,
-                })
+                Ok(self.counted(remaining, input, State::ChunkData, State::ChunkEnd))
             }
             State::ChunkEnd => match input {
                 [b'\r', b'\n', ..] => {
@@ -269,6 +249,25 @@ impl Decoder {
                     data: 0..0,
                 })
             }
+        }
+    }
+
+    /// Takes up to `remaining` bytes of body data (a `Content-Length` body
+    /// or a chunk's data): the state is `more(left)` while some are still
+    /// to come, `after` once none are.
+    fn counted(
+        &mut self,
+        remaining: u64,
+        input: &[u8],
+        more: fn(u64) -> State,
+        after: State,
+    ) -> Step {
+        let n = take(remaining, input.len());
+        let left = remaining - n as u64;
+        self.state = if left == 0 { after } else { more(left) };
+        Step {
+            consumed: n,
+            data: 0..n,
         }
     }
 

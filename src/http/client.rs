@@ -1,22 +1,28 @@
-//! [`Client`] and [`ClientBuilder`]: settings, the connection pool, and the
-//! path of one request through connect, retry and redirects.
+//! [`Client`], [`ClientBuilder`] and [`RequestBuilder`]: settings, the
+//! connection pool, the request being put together, and the path of one
+//! request through connect, retry and redirects; [`get`] for a one-off.
+//!
+//! The three types live together because each reaches the others (a client
+//! makes builders, a builder sends through its client): in one module, no
+//! two modules of the client import each other.
 
 use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 
 use super::body::{framing, Decoder, Framing};
 use super::conn::{Conn, ReadHeadError};
-use super::connect::{default_connector, BoxIo, Connector};
+use super::connect::{default_connector, Connector};
 use super::error::{Error, Kind, TimeoutSource};
 use super::head::{encode_request_head, HeadError, ResponseHead};
-use super::pool::{Pool, PoolKey};
-use super::request::{frame_body, IntoUrl, Request, RequestBuilder};
+use super::io::BoxIo;
+use super::pool::{Pool, PoolKey, Pooled};
+use super::request::{frame_body, IntoUrl, Request};
 use super::response::Response;
-use super::Url;
+use super::url::{form_urlencoded, Url};
 use crate::time::{timeout, timeout_at, Instant};
 
 /// The default `User-Agent`: `evloop/<version>`.
@@ -75,6 +81,8 @@ pub(crate) struct ClientInner {
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     user_agent: Option<HeaderValue>,
+    /// Sent with every request that does not set the same name.
+    headers: HeaderMap,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_redirects: usize,
@@ -137,6 +145,46 @@ impl Client {
         self.request(Method::PUT, url)
     }
 
+    /// A PATCH request to `url`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn echo() -> String {
+    /// #     use std::io::{BufRead, BufReader, Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut seen, mut len) = (BufReader::new(&stream), String::new(), 0);
+    /// #         while !seen.ends_with("\r\n\r\n") {
+    /// #             let start = seen.len();
+    /// #             if reader.read_line(&mut seen).unwrap() == 0 { return }
+    /// #             let line = seen[start..].to_ascii_lowercase();
+    /// #             if let Some(n) = line.strip_prefix("content-length:") { len = n.trim().parse().unwrap() }
+    /// #         }
+    /// #         let mut body = vec![0; len];
+    /// #         reader.read_exact(&mut body).unwrap();
+    /// #         seen.push_str(std::str::from_utf8(&body).unwrap());
+    /// #         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{seen}", seen.len());
+    /// #         (&stream).write_all(reply.as_bytes()).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = echo(); // a server that answers with the request it got
+    ///     let client = evloop::http::Client::new();
+    ///     let echoed = client.patch(&url).body("x=1").send().await?.text().await?;
+    ///     assert!(echoed.starts_with("PATCH / HTTP/1.1\r\n"));
+    ///     assert!(echoed.ends_with("\r\n\r\nx=1"));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn patch<U: IntoUrl>(&self, url: U) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
     /// A DELETE request to `url`.
     pub fn delete<U: IntoUrl>(&self, url: U) -> RequestBuilder {
         self.request(Method::DELETE, url)
@@ -163,6 +211,18 @@ impl Client {
                 .headers
                 .entry(header::AUTHORIZATION)
                 .or_insert_with(|| basic_auth(&user, password.as_deref()));
+        }
+        // The client's default headers, for names the request does not
+        // set. Merged here, once, rather than on each hop: a default
+        // `Authorization` is then dropped at a redirect to another origin
+        // like the request's own.
+        let defaults = &self.inner.config.headers;
+        for name in defaults.keys() {
+            if !request.headers.contains_key(name) {
+                for value in defaults.get_all(name) {
+                    request.headers.append(name.clone(), value.clone());
+                }
+            }
         }
         let limit = request.timeout.or(self.inner.config.timeout);
         let deadline = limit.map(|d| Instant::now().saturating_add(d));
@@ -345,13 +405,49 @@ impl Client {
         Ok(Response::new(
             head,
             request.url.clone(),
-            conn,
+            Pooled::new(conn, &self.inner.pool, key, reusable),
             decoder,
-            reusable.then(|| (Rc::clone(&self.inner.pool), key)),
             deadline,
             self.inner.config.max_response_body,
         ))
     }
+}
+
+/// Sends a GET request to `url` with a client of default settings: a
+/// shortcut for one request. Each call builds a new client, so nothing is
+/// shared between calls (no pooled connection); for more than one request,
+/// make a [`Client`] and keep it.
+///
+/// # Errors
+///
+/// As for [`RequestBuilder::send`]; a bad URL is an
+/// [`is_builder`](Error::is_builder) error.
+///
+/// # Examples
+///
+/// ```
+/// # fn serve(reply: &'static [u8]) -> String {
+/// #     use std::io::{BufRead, BufReader, Write};
+/// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+/// #     std::thread::spawn(move || {
+/// #         let (stream, _) = listener.accept().unwrap();
+/// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+/// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+/// #         (&stream).write_all(reply).unwrap();
+/// #     });
+/// #     url
+/// # }
+/// evloop::block_on(async {
+///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+///     let body = evloop::http::get(&url).await?.text().await?;
+///     assert_eq!(body, "hi");
+///     Ok::<(), evloop::http::Error>(())
+/// })?;
+/// # Ok::<(), evloop::http::Error>(())
+/// ```
+pub async fn get<U: IntoUrl>(url: U) -> Result<Response, Error> {
+    Client::builder().build()?.get(url).send().await
 }
 
 /// How a failed exchange failed, and whether any response byte had come.
@@ -475,9 +571,12 @@ fn redirect_request(request: &mut Request, status: StatusCode, next: Url) {
     request.url = next;
 }
 
-/// `Basic base64(user:password)` (RFC 7617).
-fn basic_auth(user: &str, password: Option<&str>) -> HeaderValue {
-    let credentials = format!("{user}:{}", password.unwrap_or(""));
+/// `Basic base64(user:password)` (RFC 7617), marked sensitive.
+fn basic_auth(user: impl fmt::Display, password: Option<impl fmt::Display>) -> HeaderValue {
+    let credentials = match password {
+        Some(password) => format!("{user}:{password}"),
+        None => format!("{user}:"),
+    };
     let mut value = HeaderValue::try_from(format!("Basic {}", base64(credentials.as_bytes())))
         .expect("base64 is a valid header value");
     value.set_sensitive(true);
@@ -539,6 +638,7 @@ impl ClientBuilder {
         ClientBuilder {
             config: Config {
                 user_agent: Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
+                headers: HeaderMap::new(),
                 timeout: None,
                 connect_timeout: None,
                 max_redirects: 10,
@@ -570,6 +670,53 @@ impl ClientBuilder {
                 self.error.get_or_insert_with(|| Error::builder(e.into()));
             }
         }
+        self
+    }
+
+    /// Headers sent with every request, unless the request sets a field of
+    /// the same name itself. A second call adds to the first, its fields
+    /// replacing those of the same name. A default `Authorization` is
+    /// treated like the request's own: it does not follow a redirect to
+    /// another origin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use evloop::http::header::{HeaderMap, HeaderValue};
+    ///
+    /// # fn echo() -> String {
+    /// #     use std::io::{BufRead, BufReader, Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut seen, mut len) = (BufReader::new(&stream), String::new(), 0);
+    /// #         while !seen.ends_with("\r\n\r\n") {
+    /// #             let start = seen.len();
+    /// #             if reader.read_line(&mut seen).unwrap() == 0 { return }
+    /// #             let line = seen[start..].to_ascii_lowercase();
+    /// #             if let Some(n) = line.strip_prefix("content-length:") { len = n.trim().parse().unwrap() }
+    /// #         }
+    /// #         let mut body = vec![0; len];
+    /// #         reader.read_exact(&mut body).unwrap();
+    /// #         seen.push_str(std::str::from_utf8(&body).unwrap());
+    /// #         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{seen}", seen.len());
+    /// #         (&stream).write_all(reply.as_bytes()).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let mut headers = HeaderMap::new();
+    ///     headers.insert("x-api-key", HeaderValue::from_static("k-123"));
+    ///     let client = evloop::http::Client::builder().default_headers(headers).build()?;
+    ///     let echoed = client.get(echo()).send().await?.text().await?;
+    ///     assert!(echoed.contains("x-api-key: k-123\r\n"));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn default_headers(mut self, headers: HeaderMap) -> ClientBuilder {
+        replace_headers(&mut self.config.headers, headers);
         self
     }
 
@@ -640,6 +787,7 @@ impl ClientBuilder {
 
     /// Trusts `cert` as a root, besides the built-in ones.
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn add_root_certificate(mut self, cert: super::Certificate) -> ClientBuilder {
         self.config.roots.push(cert);
         self
@@ -647,6 +795,7 @@ impl ClientBuilder {
 
     /// Whether to trust Mozilla's roots (webpki-roots; default true).
     #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
     pub fn tls_built_in_roots(mut self, enabled: bool) -> ClientBuilder {
         self.config.built_in_roots = enabled;
         self
@@ -692,6 +841,334 @@ impl ClientBuilder {
                 connector,
             }),
         })
+    }
+}
+
+/// A request being put together; [`send`](RequestBuilder::send) sends it.
+///
+/// Mistakes (a bad URL or header) are kept and reported by `send` as an
+/// [`is_builder`](Error::is_builder) error, so calls chain without `?`
+/// after each one.
+///
+/// # Examples
+///
+/// ```no_run
+/// evloop::block_on(async {
+///     let client = evloop::http::Client::new();
+///     let response = client
+///         .post("http://127.0.0.1:8080/echo")
+///         .header("content-type", "text/plain")
+///         .query(&[("lang", "en")])
+///         .body("hello")
+///         .timeout(std::time::Duration::from_secs(5))
+///         .send()
+///         .await?;
+///     println!("{}", response.status());
+///     Ok::<(), evloop::http::Error>(())
+/// })?;
+/// # Ok::<(), evloop::http::Error>(())
+/// ```
+#[must_use = "a RequestBuilder does nothing until it is sent"]
+pub struct RequestBuilder {
+    client: Client,
+    request: Result<Request, Error>,
+}
+
+impl fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.request {
+            Ok(request) => f
+                .debug_struct("RequestBuilder")
+                .field("method", &request.method)
+                .field("url", &request.url)
+                .field("headers", &request.headers)
+                .finish(),
+            Err(error) => f
+                .debug_struct("RequestBuilder")
+                .field("error", error)
+                .finish(),
+        }
+    }
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: Method, url: Result<Url, Error>) -> RequestBuilder {
+        RequestBuilder {
+            client,
+            request: url.map(|url| Request {
+                method,
+                url,
+                headers: HeaderMap::new(),
+                body: None,
+                timeout: None,
+            }),
+        }
+    }
+
+    /// Applies `f` to the request, or keeps the first error.
+    fn with(mut self, f: impl FnOnce(&mut Request) -> Result<(), Error>) -> RequestBuilder {
+        if let Ok(request) = &mut self.request {
+            if let Err(e) = f(request) {
+                self.request = Err(e);
+            }
+        }
+        self
+    }
+
+    /// Adds a header field (`append`: a name given twice is sent twice).
+    pub fn header<K, V>(self, name: K, value: V) -> RequestBuilder
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        HeaderValue: TryFrom<V>,
+        <HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        self.with(|request| {
+            let name = HeaderName::try_from(name).map_err(|e| Error::builder(e.into()))?;
+            let value = HeaderValue::try_from(value).map_err(|e| Error::builder(e.into()))?;
+            request.headers.append(name, value);
+            Ok(())
+        })
+    }
+
+    /// Adds every field of `headers`, replacing fields of the same name.
+    pub fn headers(self, headers: HeaderMap) -> RequestBuilder {
+        self.with(|request| {
+            replace_headers(&mut request.headers, headers);
+            Ok(())
+        })
+    }
+
+    /// Appends `key=value` pairs to the URL's query, form-encoded.
+    ///
+    /// ```
+    /// let client = evloop::http::Client::new();
+    /// let request = client.get("http://h/top.json").query(&[("t", "day"), ("limit", "5")]);
+    /// assert!(format!("{request:?}").contains("/top.json?t=day&limit=5"));
+    /// ```
+    pub fn query<K: AsRef<str>, V: AsRef<str>>(self, pairs: &[(K, V)]) -> RequestBuilder {
+        self.with(|request| {
+            request.url.append_query(pairs);
+            Ok(())
+        })
+    }
+
+    /// The request body; its `Content-Length` is set from it. With a
+    /// `Transfer-Encoding: chunked` header it is sent as one chunk instead,
+    /// without a length. A `Content-Length` header that is not the body's
+    /// length, one beside `Transfer-Encoding`, or any coding but `chunked`
+    /// makes `send` fail with an [`is_builder`](Error::is_builder) error
+    /// (never a request the server would frame otherwise than we sent it).
+    pub fn body(self, body: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.with(|request| {
+            request.body = Some(body.into());
+            Ok(())
+        })
+    }
+
+    /// `value` serialized as the JSON body, with `Content-Type:
+    /// application/json` unless one was set.
+    #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> RequestBuilder {
+        self.with(|request| {
+            let body = serde_json::to_vec(value).map_err(Error::builder)?;
+            request
+                .headers
+                .entry(header::CONTENT_TYPE)
+                .or_insert(HeaderValue::from_static("application/json"));
+            request.body = Some(body);
+            Ok(())
+        })
+    }
+
+    /// `Authorization: Basic` with `username` and `password` (RFC 7617;
+    /// reqwest's signature), replacing any `Authorization` set before. The
+    /// value is marked sensitive, so `Debug` output does not show it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn echo() -> String {
+    /// #     use std::io::{BufRead, BufReader, Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut seen, mut len) = (BufReader::new(&stream), String::new(), 0);
+    /// #         while !seen.ends_with("\r\n\r\n") {
+    /// #             let start = seen.len();
+    /// #             if reader.read_line(&mut seen).unwrap() == 0 { return }
+    /// #             let line = seen[start..].to_ascii_lowercase();
+    /// #             if let Some(n) = line.strip_prefix("content-length:") { len = n.trim().parse().unwrap() }
+    /// #         }
+    /// #         let mut body = vec![0; len];
+    /// #         reader.read_exact(&mut body).unwrap();
+    /// #         seen.push_str(std::str::from_utf8(&body).unwrap());
+    /// #         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{seen}", seen.len());
+    /// #         (&stream).write_all(reply.as_bytes()).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let client = evloop::http::Client::new();
+    ///     let request = client.get(echo()).basic_auth("Aladdin", Some("open sesame"));
+    ///     let echoed = request.send().await?.text().await?;
+    ///     assert!(echoed.contains("authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn basic_auth<U, P>(self, username: U, password: Option<P>) -> RequestBuilder
+    where
+        U: fmt::Display,
+        P: fmt::Display,
+    {
+        let value = basic_auth(username, password);
+        self.with(|request| {
+            request.headers.insert(header::AUTHORIZATION, value);
+            Ok(())
+        })
+    }
+
+    /// `Authorization: Bearer <token>` (RFC 6750), replacing any
+    /// `Authorization` set before, marked sensitive. A token that cannot be
+    /// a header value (a line break in it) makes `send` fail with an
+    /// [`is_builder`](Error::is_builder) error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn echo() -> String {
+    /// #     use std::io::{BufRead, BufReader, Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut seen, mut len) = (BufReader::new(&stream), String::new(), 0);
+    /// #         while !seen.ends_with("\r\n\r\n") {
+    /// #             let start = seen.len();
+    /// #             if reader.read_line(&mut seen).unwrap() == 0 { return }
+    /// #             let line = seen[start..].to_ascii_lowercase();
+    /// #             if let Some(n) = line.strip_prefix("content-length:") { len = n.trim().parse().unwrap() }
+    /// #         }
+    /// #         let mut body = vec![0; len];
+    /// #         reader.read_exact(&mut body).unwrap();
+    /// #         seen.push_str(std::str::from_utf8(&body).unwrap());
+    /// #         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{seen}", seen.len());
+    /// #         (&stream).write_all(reply.as_bytes()).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let client = evloop::http::Client::new();
+    ///     let echoed = client.get(echo()).bearer_auth("t0ken").send().await?.text().await?;
+    ///     assert!(echoed.contains("authorization: Bearer t0ken\r\n"));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn bearer_auth<T: fmt::Display>(self, token: T) -> RequestBuilder {
+        self.with(|request| {
+            let mut value =
+                HeaderValue::try_from(format!("Bearer {token}")).map_err(Error::builder)?;
+            value.set_sensitive(true);
+            request.headers.insert(header::AUTHORIZATION, value);
+            Ok(())
+        })
+    }
+
+    /// `pairs` as an `application/x-www-form-urlencoded` body (what an HTML
+    /// form posts: `+` for a space, `%XX` for other bytes but letters,
+    /// digits and `*-._`), with that `Content-Type` unless one was set.
+    ///
+    /// reqwest's `form` takes any `Serialize` value through
+    /// serde_urlencoded; this one takes key/value pairs, so that it needs
+    /// no dependency (a `HashMap` or struct becomes a slice of pairs first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn echo() -> String {
+    /// #     use std::io::{BufRead, BufReader, Read, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut seen, mut len) = (BufReader::new(&stream), String::new(), 0);
+    /// #         while !seen.ends_with("\r\n\r\n") {
+    /// #             let start = seen.len();
+    /// #             if reader.read_line(&mut seen).unwrap() == 0 { return }
+    /// #             let line = seen[start..].to_ascii_lowercase();
+    /// #             if let Some(n) = line.strip_prefix("content-length:") { len = n.trim().parse().unwrap() }
+    /// #         }
+    /// #         let mut body = vec![0; len];
+    /// #         reader.read_exact(&mut body).unwrap();
+    /// #         seen.push_str(std::str::from_utf8(&body).unwrap());
+    /// #         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{seen}", seen.len());
+    /// #         (&stream).write_all(reply.as_bytes()).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let client = evloop::http::Client::new();
+    ///     let request = client.post(echo()).form(&[("name", "Ada Lovelace"), ("year", "1843")]);
+    ///     let echoed = request.send().await?.text().await?;
+    ///     assert!(echoed.contains("content-type: application/x-www-form-urlencoded\r\n"));
+    ///     assert!(echoed.ends_with("\r\n\r\nname=Ada+Lovelace&year=1843"));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(self, pairs: &[(K, V)]) -> RequestBuilder {
+        self.with(|request| {
+            request
+                .headers
+                .entry(header::CONTENT_TYPE)
+                .or_insert(HeaderValue::from_static(
+                    "application/x-www-form-urlencoded",
+                ));
+            request.body = Some(form_urlencoded(pairs).into_bytes());
+            Ok(())
+        })
+    }
+
+    /// A limit on this whole request, body included (instead of the
+    /// client's).
+    pub fn timeout(self, limit: Duration) -> RequestBuilder {
+        self.with(|request| {
+            request.timeout = Some(limit);
+            Ok(())
+        })
+    }
+
+    /// Sends the request; the response comes back once its head arrived.
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]; a 4xx or 5xx status is not an error.
+    pub async fn send(self) -> Result<Response, Error> {
+        let request = self.request?;
+        self.client.execute(request).await
+    }
+}
+
+/// Adds every field of `from` to `into`, replacing fields of the same name
+/// (all their values: a name `from` holds twice stays twice).
+fn replace_headers(into: &mut HeaderMap, from: HeaderMap) {
+    let mut last: Option<HeaderName> = None;
+    for (name, value) in from {
+        // `HeaderMap`'s iterator gives the name only with the first value
+        // of a name; the following ones reuse it.
+        let name = match name {
+            Some(name) => {
+                into.remove(&name);
+                last = Some(name.clone());
+                name
+            }
+            None => last.clone().expect("a value follows its name"),
+        };
+        into.append(name, value);
     }
 }
 

@@ -12,8 +12,8 @@ use std::pin::Pin;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::body::{BodyError, Decoder};
-use super::connect::Io;
 use super::head::{parse_response_head, HeadError, ResponseHead, MAX_HEAD_BYTES};
+use super::io::Io;
 
 /// How much the first read on a connection asks for: 16 KiB is a TLS
 /// record, and holds most API responses' heads and a good part of their

@@ -41,7 +41,7 @@ use http::Method;
 use super::body::{framing, BodyError, Decoder, Framing};
 use super::client::{exchange, keep_alive};
 use super::conn::{Conn, ReadBodyError};
-use super::connect::{BoxIo, Io};
+use super::io::{BoxIo, Io};
 use super::Url;
 
 /// The largest input the targets look at: bigger inputs only slow the

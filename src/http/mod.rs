@@ -83,6 +83,7 @@ mod error;
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 mod head;
+mod io;
 mod pool;
 mod request;
 mod response;
@@ -92,11 +93,12 @@ mod tests;
 mod tls;
 mod url;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{get, Client, ClientBuilder, RequestBuilder};
 pub use error::Error;
-pub use request::{IntoUrl, RequestBuilder};
+pub use request::IntoUrl;
 pub use response::Response;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use tls::Certificate;
 pub use url::{Url, UrlError};
 

@@ -28,7 +28,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use super::conn::{current_runtime, Conn};
-use super::connect::BoxIo;
+use super::io::BoxIo;
 use super::Url;
 use crate::task::JoinHandle;
 use crate::time::Instant;
@@ -48,6 +48,37 @@ impl PoolKey {
             https: url.is_https(),
             host: url.host().to_owned(),
             port: url.port(),
+        }
+    }
+}
+
+/// A connection out on loan, carrying its way home: the pool and key it
+/// returns to once its response was read, if it may carry another request.
+/// The response that reads the body holds one of these, so it needs nothing
+/// of the client (as ureq's pooled connections know their pool).
+pub(crate) struct Pooled {
+    pub(crate) conn: Conn<BoxIo>,
+    home: Option<(Rc<Pool>, PoolKey)>,
+}
+
+impl Pooled {
+    /// `conn`, to go back to `pool` under `key` when `reusable`.
+    pub(crate) fn new(conn: Conn<BoxIo>, pool: &Rc<Pool>, key: PoolKey, reusable: bool) -> Pooled {
+        Pooled {
+            conn,
+            home: reusable.then(|| (Rc::clone(pool), key)),
+        }
+    }
+
+    /// Hands the connection back to its pool, or closes it. Call only once
+    /// the response's body was read to the end. Bytes past the end of the
+    /// body are an answer nobody asked for: such a connection is out of
+    /// step and is closed too.
+    pub(crate) fn release(self) {
+        if let Some((pool, key)) = self.home {
+            if !self.conn.has_buffered() {
+                pool.checkin(key, self.conn);
+            }
         }
     }
 }

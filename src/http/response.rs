@@ -7,17 +7,21 @@
 //! answer.
 
 use std::fmt;
-use std::rc::Rc;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
 
 use http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{StatusCode, Version};
 
 use super::body::Decoder;
-use super::conn::{Conn, ReadBodyError};
-use super::connect::BoxIo;
+use super::conn::ReadBodyError;
 use super::error::{Error, Kind, TimeoutSource};
 use super::head::ResponseHead;
-use super::pool::{Pool, PoolKey};
+use super::pool::Pooled;
 use super::Url;
 use crate::time::{timeout_at, Instant};
 
@@ -25,9 +29,22 @@ use crate::time::{timeout_at, Instant};
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
+/// # fn serve(reply: &'static [u8]) -> String {
+/// #     use std::io::{BufRead, BufReader, Write};
+/// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+/// #     std::thread::spawn(move || {
+/// #         let (stream, _) = listener.accept().unwrap();
+/// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+/// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+/// #         (&stream).write_all(reply).unwrap();
+/// #     });
+/// #     url
+/// # }
 /// evloop::block_on(async {
-///     let response = evloop::http::Client::new().get("http://example.com/").send().await?;
+///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello");
+///     let response = evloop::http::get(&url).await?;
 ///     println!("{} {:?}", response.status(), response.header("content-type"));
 ///     let mut response = response.error_for_status()?;
 ///     while let Some(piece) = response.chunk().await? {
@@ -59,11 +76,9 @@ enum Body {
 
 /// A body being read.
 struct Streaming {
-    conn: Conn<BoxIo>,
+    /// The connection, which knows where it goes once the body is read.
+    conn: Pooled,
     decoder: Decoder,
-    /// The pool and key to return the connection to at the end, if the
-    /// connection can carry another request.
-    reuse: Option<(Rc<Pool>, PoolKey)>,
     /// The request's deadline, which covers the body too.
     deadline: Option<Instant>,
 }
@@ -83,9 +98,8 @@ impl Response {
     pub(crate) fn new(
         head: ResponseHead,
         url: Url,
-        conn: Conn<BoxIo>,
+        conn: Pooled,
         decoder: Decoder,
-        reuse: Option<(Rc<Pool>, PoolKey)>,
         deadline: Option<Instant>,
         max_body: u64,
     ) -> Response {
@@ -97,7 +111,6 @@ impl Response {
             body: Body::Streaming(Box::new(Streaming {
                 conn,
                 decoder,
-                reuse,
                 deadline,
             })),
             max_body,
@@ -108,33 +121,179 @@ impl Response {
     }
 
     /// The status code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     assert_eq!(response.status(), evloop::http::StatusCode::NOT_FOUND);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The HTTP version the server answered with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     assert_eq!(response.version(), evloop::http::Version::HTTP_10);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn version(&self) -> Version {
         self.version
     }
 
     /// The header fields.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nVary: a\r\nVary: b\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+    ///     assert_eq!(vary, ["a", "b"]);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The first value of header `name`, if it is present and visible
-    /// ASCII.
+    /// ASCII. Names are case-insensitive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     assert_eq!(response.header("Content-Type"), Some("text/plain"));
+    ///     assert_eq!(response.header("etag"), None);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name)?.to_str().ok()
     }
 
     /// The URL the response came from, after redirects.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     assert_eq!(response.url().as_str(), url);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn url(&self) -> &Url {
         &self.url
     }
 
     /// The body's length from `Content-Length`, if the server sent one (and
     /// the response has a body: not for HEAD, 204 and 304).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     assert_eq!(response.content_length(), Some(2));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn content_length(&self) -> Option<u64> {
         let value = self.headers.get(CONTENT_LENGTH)?.to_str().ok()?;
         value.trim().parse().ok()
@@ -146,6 +305,31 @@ impl Response {
     /// # Errors
     ///
     /// The status as an [`Error`] carrying the URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    ///     let response = evloop::http::get(&url).await?;
+    ///     let err = response.error_for_status().unwrap_err();
+    ///     assert_eq!(err.status(), Some(evloop::http::StatusCode::SERVICE_UNAVAILABLE));
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub fn error_for_status(self) -> Result<Response, Error> {
         if self.status.is_client_error() || self.status.is_server_error() {
             Err(Error::new::<Error>(Kind::Status(self.status), None).with_url(&self.url))
@@ -161,6 +345,34 @@ impl Response {
     ///
     /// An [`is_body`](Error::is_body) error for a broken or truncated body,
     /// [`is_timeout`](Error::is_timeout) if the request's timeout passes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab,\r\n2\r\ncd\r\n0\r\n\r\n");
+    ///     let mut response = evloop::http::get(&url).await?;
+    ///     let mut body = Vec::new();
+    ///     while let Some(piece) = response.chunk().await? {
+    ///         body.extend_from_slice(&piece);
+    ///     }
+    ///     assert_eq!(body, b"ab,cd");
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let mut piece = Vec::new();
         let more = self.next_into(&mut piece).await?;
@@ -179,7 +391,10 @@ impl Response {
             self.body = Body::Done;
             return Err(Error::timeout(TimeoutSource::Request).with_url(&self.url));
         }
-        let read = streaming.conn.read_body_into(&mut streaming.decoder, out);
+        let read = streaming
+            .conn
+            .conn
+            .read_body_into(&mut streaming.decoder, out);
         let result = match streaming.deadline {
             None => read.await,
             Some(deadline) => match timeout_at(deadline, read).await {
@@ -207,8 +422,8 @@ impl Response {
         }
     }
 
-    /// If the body was read to the end, hands the connection back to the
-    /// pool (when it can be reused) and marks the body done.
+    /// If the body was read to the end, lets the connection go (back to
+    /// its pool when it can be reused) and marks the body done.
     fn finish_if_done(&mut self) {
         let Body::Streaming(streaming) = &self.body else {
             return;
@@ -219,24 +434,87 @@ impl Response {
         let Body::Streaming(streaming) = std::mem::replace(&mut self.body, Body::Done) else {
             unreachable!("checked above");
         };
-        let Streaming { conn, reuse, .. } = *streaming;
-        // Bytes past the end of the body are an answer nobody asked for:
-        // such a connection is out of step and must not be reused.
-        if let Some((pool, key)) = reuse {
-            if !conn.has_buffered() {
-                pool.checkin(key, conn);
-            }
-        }
+        streaming.conn.release();
     }
 
-    /// The whole body, up to the client's `max_response_body`.
+    /// The whole body, up to the client's `max_response_body`, as
+    /// [`Bytes`] (reqwest's type; `Vec::from` or `to_vec` makes it a
+    /// `Vec<u8>`, without a copy for the first).
     ///
     /// # Errors
     ///
     /// As for [`chunk`](Response::chunk), and an [`is_body`](Error::is_body)
     /// error if the body is longer than the limit.
-    pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
-        self.read_to_end(self.max_body).await
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n\x01\x02\x03");
+    ///     let body = evloop::http::get(&url).await?.bytes().await?;
+    ///     assert_eq!(body, [1, 2, 3][..]);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+        self.read_to_end(self.max_body).await.map(Bytes::from)
+    }
+
+    /// The body as a [`Stream`] of pieces as they arrive (what
+    /// [`chunk`](Response::chunk) returns, one after another), not limited
+    /// by `max_response_body`. The stream ends after the body's last piece,
+    /// or after the first error.
+    ///
+    /// # Examples
+    ///
+    /// With no `StreamExt` at hand, `poll_fn` takes one item at a time:
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use std::pin::Pin;
+    /// use futures_core::Stream;
+    ///
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab,\r\n2\r\ncd\r\n0\r\n\r\n");
+    ///     let mut stream = evloop::http::get(&url).await?.bytes_stream();
+    ///     let mut body = Vec::new();
+    ///     while let Some(piece) = poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await {
+    ///         body.extend_from_slice(&piece?);
+    ///     }
+    ///     assert_eq!(body, b"ab,cd");
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Unpin {
+        BytesStream {
+            next: Some(next_piece(self)),
+        }
     }
 
     /// Reads the rest of the body, failing past `limit` bytes.
@@ -280,12 +558,35 @@ impl Response {
     /// # Errors
     ///
     /// As for [`bytes`](Response::bytes).
-    pub async fn text(self) -> Result<String, Error> {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Length: 4\r\n\r\ncaf\xe9");
+    ///     assert_eq!(evloop::http::get(&url).await?.text().await?, "café");
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
+    pub async fn text(mut self) -> Result<String, Error> {
         let charset = self
             .header(CONTENT_TYPE.as_str())
             .and_then(charset)
             .map(str::to_ascii_lowercase);
-        let bytes = self.bytes().await?;
+        let bytes = self.read_to_end(self.max_body).await?;
         Ok(match charset.as_deref() {
             Some("iso-8859-1" | "latin1" | "latin-1" | "l1" | "windows-1252") => {
                 // Each byte is the code point of the same number (close
@@ -304,11 +605,81 @@ impl Response {
     /// As for [`bytes`](Response::bytes), and an
     /// [`is_decode`](Error::is_decode) error if the body is not JSON of
     /// that shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # fn serve(reply: &'static [u8]) -> String {
+    /// #     use std::io::{BufRead, BufReader, Write};
+    /// #     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// #     let url = format!("http://{}/", listener.local_addr().unwrap());
+    /// #     std::thread::spawn(move || {
+    /// #         let (stream, _) = listener.accept().unwrap();
+    /// #         let (mut reader, mut line) = (BufReader::new(&stream), String::new());
+    /// #         while reader.read_line(&mut line).unwrap() > 2 { line.clear() }
+    /// #         (&stream).write_all(reply).unwrap();
+    /// #     });
+    /// #     url
+    /// # }
+    /// evloop::block_on(async {
+    ///     let url = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ups\": 42}");
+    ///     let value: serde_json::Value = evloop::http::get(&url).await?.json().await?;
+    ///     assert_eq!(value["ups"], 42);
+    ///     Ok::<(), evloop::http::Error>(())
+    /// })?;
+    /// # Ok::<(), evloop::http::Error>(())
+    /// ```
     #[cfg(feature = "json")]
-    pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, Error> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+    pub async fn json<T: serde::de::DeserializeOwned>(mut self) -> Result<T, Error> {
         let url = self.url.clone();
-        let bytes = self.bytes().await?;
+        let bytes = self.read_to_end(self.max_body).await?;
         serde_json::from_slice(&bytes).map_err(|e| Error::new(Kind::Decode, Some(e)).with_url(&url))
+    }
+}
+
+/// The next piece of a body, with the response to read the one after from.
+type NextPiece = Pin<Box<dyn Future<Output = (Result<Option<Vec<u8>>, Error>, Response)>>>;
+
+/// Reads one piece of `response`'s body; the future owns the response
+/// while it runs and gives it back with the piece.
+fn next_piece(mut response: Response) -> NextPiece {
+    Box::pin(async move {
+        let piece = response.chunk().await;
+        (piece, response)
+    })
+}
+
+/// [`Response::bytes_stream`]'s stream: one `chunk` read after another.
+struct BytesStream {
+    /// The read under way; `None` once the body ended or failed.
+    next: Option<NextPiece>,
+}
+
+impl Stream for BytesStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(reading) = self.next.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let Poll::Ready((piece, response)) = reading.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        Poll::Ready(match piece {
+            Ok(Some(piece)) => {
+                self.next = Some(next_piece(response));
+                Some(Ok(Bytes::from(piece)))
+            }
+            Ok(None) => {
+                self.next = None;
+                None
+            }
+            Err(e) => {
+                self.next = None;
+                Some(Err(e))
+            }
+        })
     }
 }
 

@@ -9,8 +9,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::conn::tests::MockStream;
-use super::connect::{BoxIo, Connector};
+use super::connect::Connector;
 use super::error::Error;
+use super::io::BoxIo;
 use super::{Client, ClientBuilder, IntoUrl, StatusCode};
 
 /// Hands out scripted connections in order and counts connects.
@@ -82,7 +83,7 @@ impl Script {
 
 /// GETs `url` and reads the whole body; panics on any error.
 async fn get_bytes(client: &Client, url: impl IntoUrl) -> Vec<u8> {
-    client.get(url).send().await.unwrap().bytes().await.unwrap()
+    Vec::from(client.get(url).send().await.unwrap().bytes().await.unwrap())
 }
 
 /// GETs `url` and reads the body as text; panics on any error.

@@ -6,15 +6,17 @@
 //! [`ClientBuilder::add_root_certificate`](super::ClientBuilder::add_root_certificate).
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use futures_io::AsyncRead;
 use futures_rustls::rustls::pki_types::pem::PemObject;
 use futures_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use futures_rustls::rustls::{self, ClientConfig, RootCertStore};
 use futures_rustls::TlsConnector;
 
-use super::connect::{BoxIo, Io};
 use super::error::{Error, Kind};
+use super::io::{BoxIo, Io};
 use super::Url;
 
 /// A root certificate to trust, besides (or instead of) the built-in ones.
@@ -29,6 +31,7 @@ use super::Url;
 /// # drop(client);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<CertificateDer<'static>>,
@@ -64,6 +67,20 @@ impl Certificate {
         Ok(Certificate {
             der: vec![CertificateDer::from(der.to_vec())],
         })
+    }
+}
+
+/// TLS: plaintext rustls already holds, else whatever the socket holds (a
+/// `close_notify` alert and FIN are bytes, then EOF, on the socket).
+impl<S: Io> Io for futures_rustls::client::TlsStream<S> {
+    fn is_stale(&mut self) -> bool {
+        let waker = futures_task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut byte = [0; 1];
+        !Pin::new(&mut *self)
+            .poll_read(&mut cx, &mut byte)
+            .is_pending()
+            || self.get_mut().0.is_stale()
     }
 }
 

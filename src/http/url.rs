@@ -227,26 +227,16 @@ impl Url {
 
     /// Appends `key=value` pairs to the query, percent-encoding them (the
     /// `application/x-www-form-urlencoded` way: space becomes `+`).
-    pub(crate) fn append_query(&mut self, pairs: &[(String, String)]) {
+    pub(crate) fn append_query<K: AsRef<str>, V: AsRef<str>>(&mut self, pairs: &[(K, V)]) {
         if pairs.is_empty() {
             return;
         }
-        let mut sep = if self.target.contains('?') {
-            if self.target.ends_with('?') || self.target.ends_with('&') {
-                ""
-            } else {
-                "&"
-            }
-        } else {
-            "?"
-        };
-        for (k, v) in pairs {
-            self.target.push_str(sep);
-            form_encode_into(k, &mut self.target);
-            self.target.push('=');
-            form_encode_into(v, &mut self.target);
-            sep = "&";
+        if !self.target.contains('?') {
+            self.target.push('?');
+        } else if !(self.target.ends_with('?') || self.target.ends_with('&')) {
+            self.target.push('&');
         }
+        self.target.push_str(&form_urlencoded(pairs));
         self.serialize();
     }
 
@@ -453,6 +443,22 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `key=value` pairs joined by `&`, each side form-urlencoded: a query, or
+/// the body of an `application/x-www-form-urlencoded` form (the WHATWG URL
+/// standard's urlencoded serializer, which browsers use for forms).
+pub(crate) fn form_urlencoded<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        form_encode_into(k.as_ref(), &mut out);
+        out.push('=');
+        form_encode_into(v.as_ref(), &mut out);
+    }
+    out
+}
+
 /// Appends `s` form-urlencoded: unreserved bytes as they are, space as `+`,
 /// everything else as `%XX`.
 fn form_encode_into(s: &str, out: &mut String) {
@@ -592,18 +598,45 @@ mod tests {
     #[test]
     fn query_pairs_are_form_encoded() {
         let mut url = Url::parse("http://h/top.json").unwrap();
-        url.append_query(&[
-            ("sort".into(), "top".into()),
-            ("q".into(), "a b&c/é".into()),
-        ]);
+        url.append_query(&[("sort", "top"), ("q", "a b&c/é")]);
         assert_eq!(
             url.path_and_query(),
             "/top.json?sort=top&q=a+b%26c%2F%C3%A9"
         );
-        url.append_query(&[("t".into(), "day".into())]);
+        url.append_query(&[("t", "day")]);
         assert_eq!(
             url.path_and_query(),
             "/top.json?sort=top&q=a+b%26c%2F%C3%A9&t=day"
+        );
+    }
+
+    #[test]
+    fn form_urlencoding_matches_the_whatwg_serializer() {
+        // What browsers send for these form fields (and Python's
+        // `quote_plus(s, safe="*")` with `~` as `%7E`).
+        let cases = [
+            ("a b", "a+b"),
+            ("a+b", "a%2Bb"),
+            ("100%", "100%25"),
+            ("x=1&y=2", "x%3D1%26y%3D2"),
+            ("~*-._", "%7E*-._"),
+            ("é€😀", "%C3%A9%E2%82%AC%F0%9F%98%80"),
+            ("line\r\nbreak", "line%0D%0Abreak"),
+            (
+                "/?#[]@!$'(),;:",
+                "%2F%3F%23%5B%5D%40%21%24%27%28%29%2C%3B%3A",
+            ),
+        ];
+        for (raw, encoded) in cases {
+            assert_eq!(
+                form_urlencoded(&[(raw, raw)]),
+                format!("{encoded}={encoded}")
+            );
+        }
+        assert_eq!(form_urlencoded::<&str, &str>(&[]), "");
+        assert_eq!(
+            form_urlencoded(&[("name", "Ada Lovelace"), ("lang", "en"), ("", "")]),
+            "name=Ada+Lovelace&lang=en&="
         );
     }
 

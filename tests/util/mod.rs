@@ -1,11 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod example;
 pub mod http_server;
 pub mod python_rq;
 pub mod redis_server;
-#[cfg(feature = "tls")]
-pub mod tls_server;
 
 use std::cell::Cell;
 use std::future::Future;

@@ -4,9 +4,11 @@
 
 mod util;
 
+use std::time::Duration;
+
 use evloop::http::{Certificate, Client, ClientBuilder};
 use util::http_server::{ok, TestServer};
-use util::tls_server::{start_tls_server, test_pki};
+use util::tls_server::{start_tls_server, test_pki, test_pki_expired};
 
 fn hello(_target: &str) -> String {
     let body = "hello over TLS";
@@ -128,4 +130,46 @@ fn a_redirect_from_https_to_http_is_followed_when_allowed_without_credentials() 
     assert_eq!(seen.target, "/landed");
     assert_eq!(seen.header("x-api-key"), Some("opted-in"));
     assert_eq!(seen.header("authorization"), None);
+}
+
+/// A client trusting only the test CA, with a timeout so that a handshake
+/// that hangs fails the test.
+fn client_trusting(ca_pem: &str) -> Client {
+    trusting(ca_pem, |b| b.timeout(Duration::from_secs(10)))
+}
+
+#[test]
+fn certificate_for_another_name_is_a_tls_error() {
+    let (ca_pem, config) = test_pki();
+    let port = start_tls_server(config, hello);
+    let err = evloop::block_on(async {
+        // The certificate names `localhost`; we ask for 127.0.0.1.
+        let url = format!("https://127.0.0.1:{port}/");
+        client_trusting(&ca_pem).get(url).send().await.unwrap_err()
+    });
+    assert!(err.is_tls(), "{err}");
+    let text = err.to_string().to_lowercase();
+    assert!(text.contains("name"), "{err}");
+    // The same CA and server, under the right name, work. (A client of
+    // its own: one that outlived the first runtime would keep its idle
+    // connection, and the pool's reaper task, in that runtime.)
+    let body = evloop::block_on(async {
+        let url = format!("https://localhost:{port}/");
+        let client = client_trusting(&ca_pem);
+        client.get(url).send().await.unwrap().text().await.unwrap()
+    });
+    assert_eq!(body, "hello over TLS");
+}
+
+#[test]
+fn expired_certificate_is_a_tls_error() {
+    let (ca_pem, config) = test_pki_expired();
+    let port = start_tls_server(config, hello);
+    let client = client_trusting(&ca_pem);
+    let err = evloop::block_on(async {
+        let url = format!("https://localhost:{port}/");
+        client.get(url).send().await.unwrap_err()
+    });
+    assert!(err.is_tls(), "{err}");
+    assert!(err.to_string().to_lowercase().contains("expired"), "{err}");
 }
