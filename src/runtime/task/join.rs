@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use super::JoinError;
+use super::{AbortHandle, Id, JoinError};
 use crate::runtime::context;
 use crate::runtime::waker::Header;
 
@@ -39,6 +39,10 @@ struct JoinState<T> {
     /// aborted later is dropped by the scheduler instead of polled), and a
     /// blocking job checks it before it starts.
     aborted: bool,
+    /// The JoinHandle's header, once an [`AbortHandle`] was made, until
+    /// the task completes: the abort handles read and write their flags
+    /// there, since this cell cannot cross threads when `T` is not `Send`.
+    watcher: Option<Arc<Header>>,
 }
 
 impl<T> JoinState<T> {
@@ -61,6 +65,7 @@ impl<T> JoinCell<T> {
                 finished: false,
                 detached: false,
                 aborted: false,
+                watcher: None,
             }),
         }
     }
@@ -72,7 +77,14 @@ impl<T> JoinCell<T> {
     }
 
     pub(crate) fn is_aborted(&self) -> bool {
-        self.lock().aborted
+        let state = self.lock();
+        state.aborted || state.watcher.as_ref().is_some_and(|h| h.abort_requested())
+    }
+
+    /// True if an `AbortHandle` was made and the task has not completed:
+    /// it must hear of the completion.
+    pub(crate) fn has_abort_handles(&self) -> bool {
+        self.lock().watcher.is_some()
     }
 
     /// Marks the task aborted (see `JoinHandle::abort`).
@@ -82,23 +94,27 @@ impl<T> JoinCell<T> {
 
     /// Stores the task's result (once) and wakes the JoinHandle's task.
     pub(crate) fn complete(&self, result: Result<T, JoinError>) {
-        let (waker, unwanted) = {
+        let (waker, unwanted, watcher) = {
             let mut state = self.lock();
             if state.finished {
                 return;
             }
             state.finished = true;
+            let watcher = state.watcher.take();
+            if let Some(header) = &watcher {
+                header.mark_finished();
+            }
             if state.detached {
-                (None, Some(result))
+                (None, Some(result), watcher)
             } else {
                 match result {
                     Ok(output) => state.output = Some(output),
                     Err(error) => state.error = Some(error),
                 }
-                (state.waker.take(), None)
+                (state.waker.take(), None, watcher)
             }
         };
-        drop(unwanted);
+        drop((unwanted, watcher));
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -178,6 +194,58 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.cell.lock().finished
+    }
+
+    /// The task's [`Id`]. A task spawned through a
+    /// [`Handle`](crate::Handle) from another thread gets its id when the
+    /// loop takes it in; until then this is an id of task number 0 that
+    /// no task has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let a = evloop::spawn(async {});
+    ///     let b = evloop::spawn(async {});
+    ///     assert_ne!(a.id(), b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> Id {
+        let header = self.header();
+        Id::new(header.runtime_id(), header.generation())
+    }
+
+    /// A handle that aborts the task without owning its output: `Send +
+    /// Sync` and cloneable, so any thread may keep one. It does not keep
+    /// the output from being taken by this JoinHandle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let task = evloop::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     std::thread::spawn(move || abort.abort()).join().unwrap();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        let header = self.header().clone();
+        {
+            let mut state = self.cell.lock();
+            if state.finished {
+                header.mark_finished();
+            } else if state.watcher.is_none() {
+                state.watcher = Some(header.clone());
+            }
+        }
+        AbortHandle::new(header)
+    }
+
+    fn header(&self) -> &Arc<Header> {
+        self.header
+            .as_ref()
+            .expect("the header is there until drop")
     }
 
     /// The task's header, for the scheduler's unit tests.
