@@ -426,7 +426,6 @@ impl<T> JoinSet<T> {
         let Poll::Ready(result) = Pin::new(&mut entry.handle).poll(&mut cx) else {
             return None;
         };
-        drop(waker);
         let id = entry.handle.id();
         self.entries.remove(slot);
         Some(result.map(|output| (id, output)))

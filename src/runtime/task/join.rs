@@ -16,9 +16,10 @@ use crate::runtime::waker::Header;
 /// taken twice per task, never contended in single-threaded use.
 ///
 /// Every spawned task has one until its first poll at least, so it is kept
-/// to 56 bytes with its counts for a `()` output (one 64-byte malloc
-/// chunk): the output and the error apart (an `Option<Result<(), _>>`
-/// would take a second word), the flags beside them under the one lock.
+/// to 48 bytes for a `()` output (64 with the `Arc`'s counts): the output and the error apart (an `Option<Result<(), _>>`
+/// would take a second word), the error sharing its word with what only
+/// a running task needs (see [`Slot`]), the flags beside them under the
+/// one lock.
 pub(crate) struct JoinCell<T> {
     state: Mutex<JoinState<T>>,
 }
@@ -26,8 +27,9 @@ pub(crate) struct JoinCell<T> {
 struct JoinState<T> {
     /// The output, until the JoinHandle takes it.
     output: Option<T>,
-    /// Or why there is none, until the JoinHandle takes it.
-    error: Option<JoinError>,
+    /// Before completion, the abort handles' header; after it, why there
+    /// is no output, until the JoinHandle takes it.
+    slot: Slot,
     /// The task awaiting the JoinHandle.
     waker: Option<Waker>,
     /// The task completed (even if its output was taken or dropped since).
@@ -39,18 +41,39 @@ struct JoinState<T> {
     /// aborted later is dropped by the scheduler instead of polled), and a
     /// blocking job checks it before it starts.
     aborted: bool,
-    /// The JoinHandle's header, once an [`AbortHandle`] was made, until
-    /// the task completes: the abort handles read and write their flags
-    /// there, since this cell cannot cross threads when `T` is not `Send`.
-    watcher: Option<Arc<Header>>,
+}
+
+/// One word for two things that never coexist: the header the abort
+/// handles watch, needed until the task completes, and the error, which
+/// only completion brings. Apart, they would make the cell of every task
+/// a 16-byte malloc chunk larger.
+enum Slot {
+    Empty,
+    /// The JoinHandle's header, once an [`AbortHandle`] was made: the
+    /// abort handles read and write their flags there, since this cell
+    /// cannot cross threads when `T` is not `Send`. Told at completion.
+    Watcher(Arc<Header>),
+    /// The task completed without an output.
+    Error(JoinError),
 }
 
 impl<T> JoinState<T> {
     /// Takes the result, if the task delivered one.
     fn take_result(&mut self) -> Option<Result<T, JoinError>> {
-        match self.error.take() {
-            Some(error) => Some(Err(error)),
-            None => self.output.take().map(Ok),
+        match std::mem::replace(&mut self.slot, Slot::Empty) {
+            Slot::Error(error) => Some(Err(error)),
+            other => {
+                self.slot = other;
+                self.output.take().map(Ok)
+            }
+        }
+    }
+
+    /// The watched header, if an AbortHandle was made and the task runs.
+    fn watcher(&self) -> Option<&Arc<Header>> {
+        match &self.slot {
+            Slot::Watcher(header) => Some(header),
+            _ => None,
         }
     }
 }
@@ -60,12 +83,11 @@ impl<T> JoinCell<T> {
         JoinCell {
             state: Mutex::new(JoinState {
                 output: None,
-                error: None,
+                slot: Slot::Empty,
                 waker: None,
                 finished: false,
                 detached: false,
                 aborted: false,
-                watcher: None,
             }),
         }
     }
@@ -78,13 +100,13 @@ impl<T> JoinCell<T> {
 
     pub(crate) fn is_aborted(&self) -> bool {
         let state = self.lock();
-        state.aborted || state.watcher.as_ref().is_some_and(|h| h.abort_requested())
+        state.aborted || state.watcher().is_some_and(|h| h.abort_requested())
     }
 
     /// True if an `AbortHandle` was made and the task has not completed:
     /// it must hear of the completion.
     pub(crate) fn has_abort_handles(&self) -> bool {
-        self.lock().watcher.is_some()
+        self.lock().watcher().is_some()
     }
 
     /// Marks the task aborted (see `JoinHandle::abort`).
@@ -100,8 +122,8 @@ impl<T> JoinCell<T> {
                 return;
             }
             state.finished = true;
-            let watcher = state.watcher.take();
-            if let Some(header) = &watcher {
+            let watcher = std::mem::replace(&mut state.slot, Slot::Empty);
+            if let Slot::Watcher(header) = &watcher {
                 header.mark_finished();
             }
             if state.detached {
@@ -109,7 +131,7 @@ impl<T> JoinCell<T> {
             } else {
                 match result {
                     Ok(output) => state.output = Some(output),
-                    Err(error) => state.error = Some(error),
+                    Err(error) => state.slot = Slot::Error(error),
                 }
                 (state.waker.take(), None, watcher)
             }
@@ -235,8 +257,8 @@ impl<T> JoinHandle<T> {
             let mut state = self.cell.lock();
             if state.finished {
                 header.mark_finished();
-            } else if state.watcher.is_none() {
-                state.watcher = Some(header.clone());
+            } else if state.watcher().is_none() {
+                state.slot = Slot::Watcher(header.clone());
             }
         }
         AbortHandle::new(header)
@@ -302,5 +324,21 @@ impl<T> fmt::Debug for JoinHandle<T> {
         f.debug_struct("JoinHandle")
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JoinCell;
+    use crate::runtime::waker::Header;
+
+    #[test]
+    fn abort_handles_cost_a_join_cell_and_a_header_no_memory() {
+        // The watcher shares the error's word: the cell is as large as
+        // before AbortHandle existed.
+        assert!(std::mem::size_of::<JoinCell<()>>() <= 48);
+        // The flags byte fills padding: with the Arc's two counts (16
+        // bytes) and malloc's 8, the header is still one 64-byte chunk.
+        assert!(std::mem::size_of::<Header>() + 16 + 8 <= 64);
     }
 }
