@@ -64,6 +64,12 @@ fn join_next_gives_results_in_completion_order_not_spawn_order() {
 }
 
 #[test]
+fn a_join_set_is_send_when_its_output_is_like_tokios() {
+    fn send<T: Send>() {}
+    send::<JoinSet<u32>>();
+}
+
+#[test]
 fn join_next_on_an_empty_set_is_none_at_once() {
     let mut set = JoinSet::<u8>::new();
     {

@@ -16,10 +16,10 @@ use crate::runtime::waker::Header;
 /// taken twice per task, never contended in single-threaded use.
 ///
 /// Every spawned task has one until its first poll at least, so it is kept
-/// to 48 bytes for a `()` output (64 with the `Arc`'s counts): the output and the error apart (an `Option<Result<(), _>>`
-/// would take a second word), the error sharing its word with what only
-/// a running task needs (see [`Slot`]), the flags beside them under the
-/// one lock.
+/// to 48 bytes for a `()` output (64 with the `Arc`'s counts): the output
+/// and the error apart (an `Option<Result<(), _>>` would take a second
+/// word), the error sharing its word with what only a running task needs
+/// (see [`Slot`]), the flags beside them under the one lock.
 pub(crate) struct JoinCell<T> {
     state: Mutex<JoinState<T>>,
 }
