@@ -27,7 +27,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::task::join::JoinCell;
-use super::task::{JoinError, JoinHandle};
+use super::task::{JoinError, JoinHandle, TaskId};
 use super::waker::{Header, Shared};
 
 /// A unit of work for a pool thread, type-erased.
@@ -130,7 +130,13 @@ impl BlockingPool {
     }
 
     /// Queues `f` and returns the handle for its result.
-    pub(crate) fn spawn<F, R>(&self, f: F, runtime_id: u64, shared: &Arc<Shared>) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(
+        &self,
+        f: F,
+        runtime_id: u64,
+        id: TaskId,
+        shared: &Arc<Shared>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -143,10 +149,12 @@ impl BlockingPool {
             shared: shared.clone(),
         });
         self.submit(job);
-        // Generation 0: the header never enters the task slab, so `abort`
-        // only sets the JoinCell's flag, which the job checks before it
-        // starts.
-        JoinHandle::new(Arc::new(Header::new(runtime_id, shared.clone())), cell)
+        // The id names no slab slot (the job never enters the slab), so
+        // `abort` only sets the JoinCell's flag, which the job checks
+        // before it starts; the id's generation is the job's `task::Id`.
+        let header = Header::new(runtime_id, shared.clone());
+        header.set_id(id);
+        JoinHandle::new(Arc::new(header), cell)
     }
 
     fn submit(&self, job: Box<dyn Job>) {

@@ -56,6 +56,10 @@ const POLL_BUDGET: u32 = 128;
 /// the slab; its generation tells one `block_on` from the next.
 const MAIN_INDEX: usize = usize::MAX;
 
+/// The slab index in the id of a blocking job, which never enters the
+/// slab: it has a generation, for its `task::Id`, and nothing to wake.
+const BLOCKING_INDEX: usize = usize::MAX - 1;
+
 /// Bit 0 of a task's tag: the task is in the run queue already, so a second
 /// wake must not queue it twice.
 const QUEUED: u64 = 1;
@@ -270,7 +274,25 @@ impl Core {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.blocking.spawn(f, self.id, &self.shared)
+        let id = TaskId {
+            index: BLOCKING_INDEX,
+            generation: self.next_generation(),
+        };
+        self.blocking.spawn(f, self.id, id, &self.shared)
+    }
+
+    /// Takes the next task generation.
+    fn next_generation(&self) -> u64 {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        generation
+    }
+
+    /// The public id of the task being polled; `None` in `block_on`'s own
+    /// future, which is no task, and outside any poll.
+    pub(crate) fn current_task_id(&self) -> Option<crate::task::Id> {
+        let id = self.current.get()?;
+        Some(crate::task::Id::new(self.id, id.generation))
     }
 
     /// Spawns a future onto this runtime from the loop's own thread.
@@ -358,8 +380,7 @@ impl Core {
     /// Puts a task in the slab and schedules its first poll; `header` is
     /// its JoinHandle's, given the task's id.
     fn insert(&self, future: LocalFuture, header: Arc<Header>) {
-        let generation = self.next_generation.get();
-        self.next_generation.set(generation + 1);
+        let generation = self.next_generation();
         let id = {
             let mut tasks = self.tasks.borrow_mut();
             let entry = tasks.vacant_entry();
@@ -685,8 +706,7 @@ impl Core {
             name: Some("block_on".into()),
             location,
         });
-        let generation = self.next_generation.get();
-        self.next_generation.set(generation + 1);
+        let generation = self.next_generation();
         self.main_generation.set(generation);
         self.main_woken.set(true);
         TaskId {

@@ -19,7 +19,7 @@
 //! A wake never polls anything itself: it only queues the task id, and the
 //! loop polls the task later, from the top of its own stack.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use futures_task::ArcWake;
@@ -43,7 +43,18 @@ pub(crate) struct Header {
     generation: AtomicU64,
     /// The runtime's cross-thread part, for wakes from other threads.
     shared: Arc<Shared>,
+    /// [`ABORT_REQUESTED`] and [`FINISHED`], for the `AbortHandle`s of a
+    /// JoinHandle's header (the JoinCell, generic over the output, cannot
+    /// cross threads when the output is not `Send`). One byte in what was
+    /// padding: the header's allocation stays one 64-byte malloc chunk.
+    flags: AtomicU8,
 }
+
+/// A header flag: an `AbortHandle` aborted the task (the JoinCell reads it
+/// where it reads its own abort flag).
+const ABORT_REQUESTED: u8 = 1;
+/// A header flag: the task's JoinCell received its result.
+const FINISHED: u8 = 2;
 
 impl Header {
     /// A header for a task that does not have a slab slot yet.
@@ -53,6 +64,7 @@ impl Header {
             index: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
             shared,
+            flags: AtomicU8::new(0),
         }
     }
 
@@ -74,6 +86,34 @@ impl Header {
     /// still wake through it.
     pub(crate) fn reset(&self) {
         self.generation.store(0, Ordering::Relaxed);
+        self.flags.store(0, Ordering::Relaxed);
+    }
+
+    /// The task's generation, 0 while it has none (see `generation`).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Notes an `AbortHandle`'s abort, for a task not yet polled to see.
+    /// SeqCst, like `set_id`: either the abort that follows finds the id,
+    /// or the first poll finds this flag.
+    pub(crate) fn request_abort(&self) {
+        self.flags.fetch_or(ABORT_REQUESTED, Ordering::SeqCst);
+    }
+
+    /// True once an `AbortHandle` aborted the task.
+    pub(crate) fn abort_requested(&self) -> bool {
+        self.flags.load(Ordering::SeqCst) & ABORT_REQUESTED != 0
+    }
+
+    /// Notes that the task's result arrived (for `AbortHandle::is_finished`).
+    pub(crate) fn mark_finished(&self) {
+        self.flags.fetch_or(FINISHED, Ordering::Release);
+    }
+
+    /// True once [`mark_finished`](Header::mark_finished) was called.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.flags.load(Ordering::Acquire) & FINISHED != 0
     }
 
     /// Asks the task's runtime to cancel it: at its next turn the loop

@@ -12,7 +12,7 @@ use crate::runtime::context;
 /// [`Builder::max_blocking_threads`](crate::Builder::max_blocking_threads)
 /// at once (further jobs queue in order), and exit after
 /// [`Builder::blocking_keep_alive`](crate::Builder::blocking_keep_alive)
-/// without work. A panic in `f` becomes a panic [`JoinError`].
+/// without work. A panic in `f` becomes a panic [`JoinError`](super::JoinError).
 ///
 /// [`JoinHandle::abort`] cancels a job that has not started; a running
 /// job cannot be interrupted and runs to its end. When the runtime drops,

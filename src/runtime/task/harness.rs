@@ -165,15 +165,16 @@ impl<T> Completion<T> {
 
     /// Lets go of the JoinCell if the JoinHandle is gone (the task was
     /// detached before its first poll, as `spawn` without keeping the
-    /// handle does): nobody will read the output or abort the task, and a
-    /// parked task keeps the cell's 96 bytes for nothing. Called once, at
-    /// the first `Pending`, not at every poll: the count lives in the
-    /// cell's cache line, which a later poll would otherwise not touch.
+    /// handle does) and no `AbortHandle` waits to hear that it finished:
+    /// nobody will read the output or abort the task, and a parked task
+    /// keeps the cell's 96 bytes for nothing. Called once, at the first
+    /// `Pending`, not at every poll: the count lives in the cell's cache
+    /// line, which a later poll would otherwise not touch.
     fn forget_if_unwatched(&mut self) {
         if self
             .cell
             .as_ref()
-            .is_some_and(|cell| Arc::strong_count(cell) == 1)
+            .is_some_and(|cell| Arc::strong_count(cell) == 1 && !cell.has_abort_handles())
         {
             self.cell = None;
         }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use super::JoinError;
+use super::{AbortHandle, Id, JoinError};
 use crate::runtime::context;
 use crate::runtime::waker::Header;
 
@@ -16,9 +16,10 @@ use crate::runtime::waker::Header;
 /// taken twice per task, never contended in single-threaded use.
 ///
 /// Every spawned task has one until its first poll at least, so it is kept
-/// to 56 bytes with its counts for a `()` output (one 64-byte malloc
-/// chunk): the output and the error apart (an `Option<Result<(), _>>`
-/// would take a second word), the flags beside them under the one lock.
+/// to 48 bytes for a `()` output (64 with the `Arc`'s counts): the output
+/// and the error apart (an `Option<Result<(), _>>` would take a second
+/// word), the error sharing its word with what only a running task needs
+/// (see [`Slot`]), the flags beside them under the one lock.
 pub(crate) struct JoinCell<T> {
     state: Mutex<JoinState<T>>,
 }
@@ -26,8 +27,9 @@ pub(crate) struct JoinCell<T> {
 struct JoinState<T> {
     /// The output, until the JoinHandle takes it.
     output: Option<T>,
-    /// Or why there is none, until the JoinHandle takes it.
-    error: Option<JoinError>,
+    /// Before completion, the abort handles' header; after it, why there
+    /// is no output, until the JoinHandle takes it.
+    slot: Slot,
     /// The task awaiting the JoinHandle.
     waker: Option<Waker>,
     /// The task completed (even if its output was taken or dropped since).
@@ -41,12 +43,37 @@ struct JoinState<T> {
     aborted: bool,
 }
 
+/// One word for two things that never coexist: the header the abort
+/// handles watch, needed until the task completes, and the error, which
+/// only completion brings. Apart, they would make the cell of every task
+/// a 16-byte malloc chunk larger.
+enum Slot {
+    Empty,
+    /// The JoinHandle's header, once an [`AbortHandle`] was made: the
+    /// abort handles read and write their flags there, since this cell
+    /// cannot cross threads when `T` is not `Send`. Told at completion.
+    Watcher(Arc<Header>),
+    /// The task completed without an output.
+    Error(JoinError),
+}
+
 impl<T> JoinState<T> {
     /// Takes the result, if the task delivered one.
     fn take_result(&mut self) -> Option<Result<T, JoinError>> {
-        match self.error.take() {
-            Some(error) => Some(Err(error)),
-            None => self.output.take().map(Ok),
+        match std::mem::replace(&mut self.slot, Slot::Empty) {
+            Slot::Error(error) => Some(Err(error)),
+            other => {
+                self.slot = other;
+                self.output.take().map(Ok)
+            }
+        }
+    }
+
+    /// The watched header, if an AbortHandle was made and the task runs.
+    fn watcher(&self) -> Option<&Arc<Header>> {
+        match &self.slot {
+            Slot::Watcher(header) => Some(header),
+            _ => None,
         }
     }
 }
@@ -56,7 +83,7 @@ impl<T> JoinCell<T> {
         JoinCell {
             state: Mutex::new(JoinState {
                 output: None,
-                error: None,
+                slot: Slot::Empty,
                 waker: None,
                 finished: false,
                 detached: false,
@@ -72,7 +99,14 @@ impl<T> JoinCell<T> {
     }
 
     pub(crate) fn is_aborted(&self) -> bool {
-        self.lock().aborted
+        let state = self.lock();
+        state.aborted || state.watcher().is_some_and(|h| h.abort_requested())
+    }
+
+    /// True if an `AbortHandle` was made and the task has not completed:
+    /// it must hear of the completion.
+    pub(crate) fn has_abort_handles(&self) -> bool {
+        self.lock().watcher().is_some()
     }
 
     /// Marks the task aborted (see `JoinHandle::abort`).
@@ -82,23 +116,27 @@ impl<T> JoinCell<T> {
 
     /// Stores the task's result (once) and wakes the JoinHandle's task.
     pub(crate) fn complete(&self, result: Result<T, JoinError>) {
-        let (waker, unwanted) = {
+        let (waker, unwanted, watcher) = {
             let mut state = self.lock();
             if state.finished {
                 return;
             }
             state.finished = true;
+            let watcher = std::mem::replace(&mut state.slot, Slot::Empty);
+            if let Slot::Watcher(header) = &watcher {
+                header.mark_finished();
+            }
             if state.detached {
-                (None, Some(result))
+                (None, Some(result), watcher)
             } else {
                 match result {
                     Ok(output) => state.output = Some(output),
-                    Err(error) => state.error = Some(error),
+                    Err(error) => state.slot = Slot::Error(error),
                 }
-                (state.waker.take(), None)
+                (state.waker.take(), None, watcher)
             }
         };
-        drop(unwanted);
+        drop((unwanted, watcher));
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -180,6 +218,58 @@ impl<T> JoinHandle<T> {
         self.cell.lock().finished
     }
 
+    /// The task's [`Id`]. A task spawned through a
+    /// [`Handle`](crate::Handle) from another thread gets its id when the
+    /// loop takes it in; until then this is an id of task number 0 that
+    /// no task has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let a = evloop::spawn(async {});
+    ///     let b = evloop::spawn(async {});
+    ///     assert_ne!(a.id(), b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> Id {
+        let header = self.header();
+        Id::new(header.runtime_id(), header.generation())
+    }
+
+    /// A handle that aborts the task without owning its output: `Send +
+    /// Sync` and cloneable, so any thread may keep one. It does not keep
+    /// the output from being taken by this JoinHandle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// evloop::block_on(async {
+    ///     let task = evloop::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     std::thread::spawn(move || abort.abort()).join().unwrap();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        let header = self.header().clone();
+        {
+            let mut state = self.cell.lock();
+            if state.finished {
+                header.mark_finished();
+            } else if state.watcher().is_none() {
+                state.slot = Slot::Watcher(header.clone());
+            }
+        }
+        AbortHandle::new(header)
+    }
+
+    fn header(&self) -> &Arc<Header> {
+        self.header
+            .as_ref()
+            .expect("the header is there until drop")
+    }
+
     /// The task's header, for the scheduler's unit tests.
     #[cfg(test)]
     pub(crate) fn header_for_test(&self) -> Arc<Header> {
@@ -234,5 +324,21 @@ impl<T> fmt::Debug for JoinHandle<T> {
         f.debug_struct("JoinHandle")
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JoinCell;
+    use crate::runtime::waker::Header;
+
+    #[test]
+    fn abort_handles_cost_a_join_cell_and_a_header_no_memory() {
+        // The watcher shares the error's word: the cell is as large as
+        // before AbortHandle existed.
+        assert!(std::mem::size_of::<JoinCell<()>>() <= 48);
+        // The flags byte fills padding: with the Arc's two counts (16
+        // bytes) and malloc's 8, the header is still one 64-byte chunk.
+        assert!(std::mem::size_of::<Header>() + 16 + 8 <= 64);
     }
 }
