@@ -40,3 +40,45 @@ pub fn cpu_times() -> Option<(std::time::Duration, std::time::Duration)> {
     };
     Some((tick(11)?, tick(12)?))
 }
+
+/// A file of `len` bytes in [`std::env::temp_dir`], under a name no other
+/// process or earlier file of this one uses, removed when dropped: the file
+/// that the `fs_read` workloads read.
+pub struct TempFile {
+    path: std::path::PathBuf,
+}
+
+impl TempFile {
+    /// Writes the file: `len` bytes of a repeating pattern (not zeros, so
+    /// that no layer can treat it as a hole).
+    pub fn new(len: usize) -> std::io::Result<TempFile> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "evloop-bench-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        // `create_new`: never truncate a file that someone else made.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        std::io::Write::write_all(&mut file, &data)?;
+        Ok(TempFile { path })
+    }
+
+    /// Where the file is.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        // Best effort: a leftover file in the temp dir is no reason to panic.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -9,13 +9,20 @@
 # of each runtime and the ratios evloop/tokio and evloop/smol (below 1,
 # evloop is cheaper); for sleep_lateness and mem_* the medians of the
 # figures the processes print instead (lower is better there too).
+# smol has no twin of process, fs_read and join_set (the binary's
+# "smol n/a" line): those rows say n/a for smol.
 #
 #   bash benches/scripts/whole_process.sh
 #   ROUNDS=9 WORKLOADS="tcp_echo mem_sleep" bash benches/scripts/whole_process.sh
+#   ROUNDS=1 WORKLOADS="select_loop process fs_read" bash benches/scripts/whole_process.sh
+#   FEATURES=joinset WORKLOADS=join_set bash benches/scripts/whole_process.sh
 #
 # ROUNDS     runs of each runtime per workload (default 7)
 # WORKLOADS  the workloads to run, space-separated (default: all of them;
 #            `workload` without arguments lists them)
+# FEATURES   cargo features of evloop-benches to build with (default none;
+#            `joinset` adds the join_set workload, which needs
+#            evloop::task::JoinSet)
 # WP_SCALE   multiplies each workload's size (default 1; 0.1 for a smoke run)
 # TIMER      gnu (/usr/bin/time, 10 ms resolution) or python (getrusage of
 #            the child, microseconds); default gnu where /usr/bin/time is
@@ -46,7 +53,7 @@ trap 'exit 130' INT TERM
 
 echo "building workload (release)..." >&2
 BIN=$(cargo build --release -p evloop-benches --bin workload \
-    --message-format=json-render-diagnostics |
+    ${FEATURES:+--features "$FEATURES"} --message-format=json-render-diagnostics |
     python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -57,6 +64,7 @@ for line in sys.stdin:
 
 # The binary's own list, so that the two never disagree.
 ALL=$("$BIN" 2>&1 | sed -n 's/^names: //p' || true)
+SMOL_NA=$("$BIN" 2>&1 | sed -n 's/^smol n\/a: //p' || true)
 WORKLOADS=${WORKLOADS:-$ALL}
 for w in $WORKLOADS; do
     case " $ALL " in
@@ -111,6 +119,10 @@ for w in $WORKLOADS; do
     for i in $(seq "$ROUNDS"); do
         echo "$w, round $i of $ROUNDS" >&2
         for rt in $RUNTIMES; do
+            # No process for a workload smol has no twin of: "n/a" below.
+            if [ "$rt" = smol ] && [[ " $SMOL_NA " == *" $w "* ]]; then
+                continue
+            fi
             run_one "$rt" "$w"
         done
     done
@@ -119,9 +131,10 @@ done
 rustc_version=$(rustc -V 2>/dev/null || echo "rustc ?")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 python3 - "$TMP/all" "$ROUNDS" "$WP_SCALE" "$TIMER" "$rustc_version" \
-    "$(nproc) × ${cpu:-unknown CPU}, Linux $(uname -r)" $WORKLOADS <<'PY'
+    "$(nproc) × ${cpu:-unknown CPU}, Linux $(uname -r)" "$SMOL_NA" $WORKLOADS <<'PY'
 import statistics, sys
-path, rounds, scale, timer, rustc, machine, *workloads = sys.argv[1:]
+path, rounds, scale, timer, rustc, machine, smol_na, *workloads = sys.argv[1:]
+smol_na = smol_na.split()
 rows = [line.split() for line in open(path)]
 units = {"sleep_lateness": "µs late (mean of the sleeps)",
          "mem_pending": "B/task", "mem_sleep": "B/task", "mem_empty": "KiB peak RSS"}
@@ -138,17 +151,22 @@ for w in workloads:
     med = {}
     for rt in ("evloop", "tokio", "smol"):
         mine = [r for r in rows if r[0] == w and r[1] == rt]
+        if not mine:
+            med[rt] = None
+            continue
         if w in units:
             med[rt] = statistics.median(float(r[5]) for r in mine)
         else:
             med[rt] = statistics.median(float(r[2]) + float(r[3]) for r in mine)
     if w in units:
         measure = units[w]
-        cell = lambda v: f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
+        fmt = lambda v: f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
     else:
         measure = "CPU"
-        cell = lambda v: f"{v:.3f} s"
-    ratio = lambda a, b: f"{a / b:.2f}" if b > 0 else "–"
+        fmt = lambda v: f"{v:.3f} s"
+    # No runs: a workload smol has no twin of.
+    cell = lambda v: "n/a" if v is None else fmt(v)
+    ratio = lambda a, b: "n/a" if a is None or b is None else f"{a / b:.2f}" if b > 0 else "–"
     e, t, s = med["evloop"], med["tokio"], med["smol"]
     print(f"| `{w}` | {measure} | {cell(e)} | {cell(t)} | {cell(s)} | {ratio(e, t)} | {ratio(e, s)} |")
 PY

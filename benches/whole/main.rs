@@ -36,6 +36,19 @@
 //! | `mem_pending` | 200,000 tasks each polled once, then parked on `std::future::pending()`; prints bytes a task |
 //! | `mem_sleep` | the same, parked on a one-hour sleep of the runtime; prints bytes a task |
 //! | `mem_empty` | nothing after start-up (a 1 ms sleep); prints the peak RSS in KiB |
+//! | `select_loop` | 1,000,000 messages over an mpsc(128), each taken by a `select!` of `recv()` and a new 1 s sleep |
+//! | `process` | 1,000 sequential spawns of `/bin/true`, each awaited (`Command::status`) |
+//! | `fs_read` | 1,000 `fs::read`s of a 1 MiB file made once in the temp dir (and removed) |
+//! | `join_set` | 10 iterations: 100,000 tasks returning their index, spawned into a `JoinSet` and joined with `join_next` |
+//!
+//! These last four are evloop issue #18's (benches/kit.rs has them in
+//! criterion). smol has no twin of `process` and `fs_read` here
+//! (async-process and async-fs are not dependencies) nor of `join_set`
+//! (smol has no `JoinSet`): [`SMOL_NA`]; `workload smol <one of them>` says
+//! so and fails. `join_set` exists only when the package's feature
+//! `joinset` is on (it needs `evloop::task::JoinSet`). `process` charges
+//! the children's CPU too (the kernel adds a reaped child's times to its
+//! parent's), the same `/bin/true`s on every runtime.
 //!
 //! `WP_SCALE` (default 1) multiplies the counts that set a workload's size
 //! (iterations, sleepers, timeouts, round trips, tasks); not the shape of one
@@ -74,6 +87,13 @@ pub struct Counts {
     pub echo_round_trips: usize,
     pub lateness_sleeps: u32,
     pub mem_tasks: usize,
+    pub select_messages: u64,
+    pub select_channel: usize,
+    pub processes: usize,
+    pub file_reads: usize,
+    pub file_len: usize,
+    pub join_set_iterations: usize,
+    pub join_tasks: usize,
 }
 
 impl Counts {
@@ -97,6 +117,13 @@ impl Counts {
             echo_round_trips: s(5_000),
             lateness_sleeps: s(1_000) as u32,
             mem_tasks: s(200_000),
+            select_messages: s(1_000_000) as u64,
+            select_channel: 128,
+            processes: s(1_000),
+            file_reads: s(1_000),
+            file_len: 1024 * 1024,
+            join_set_iterations: s(10),
+            join_tasks: 100_000,
         }
     }
 }
@@ -104,8 +131,12 @@ impl Counts {
 /// `tcp_echo`'s message size, in bytes.
 pub const ECHO_MSG: usize = 64;
 
-/// Every workload's name, in the order the script runs them by default.
-pub const WORKLOADS: &[&str] = &[
+/// `select_loop`'s timer: long enough never to fire.
+pub const SELECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Every workload's name but `join_set`, in the order the script runs them
+/// by default; [`workloads`] adds `join_set` when it is built.
+const WORKLOADS: &[&str] = &[
     "spawn_many_local",
     "yield_many",
     "timer_fire",
@@ -118,6 +149,26 @@ pub const WORKLOADS: &[&str] = &[
     "mem_pending",
     "mem_sleep",
     "mem_empty",
+    "select_loop",
+    "process",
+    "fs_read",
+];
+
+/// The workloads of this build: [`WORKLOADS`], and `join_set` with the
+/// feature `joinset`.
+fn workloads() -> Vec<&'static str> {
+    let mut all = WORKLOADS.to_vec();
+    if cfg!(feature = "joinset") {
+        all.push("join_set");
+    }
+    all
+}
+
+/// The workloads smol has no twin of here, and why.
+pub const SMOL_NA: &[(&str, &str)] = &[
+    ("process", "async-process is not a dependency"),
+    ("fs_read", "async-fs is not a dependency"),
+    ("join_set", "smol has no JoinSet"),
 ];
 
 /// What a measuring workload prints: a value and its unit.
@@ -169,8 +220,13 @@ pub fn peak_kib() -> Figure {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: workload <evloop|tokio|smol> <name>\nnames: {}",
-        WORKLOADS.join(" ")
+        "usage: workload <evloop|tokio|smol> <name>\nnames: {}\nsmol n/a: {}",
+        workloads().join(" "),
+        SMOL_NA
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     ExitCode::from(2)
 }
@@ -180,9 +236,19 @@ fn main() -> ExitCode {
     let [runtime, name] = args.as_slice() else {
         return usage();
     };
-    if !WORKLOADS.contains(&name.as_str()) {
-        eprintln!("unknown workload {name:?}");
+    if !workloads().contains(&name.as_str()) {
+        if name == "join_set" {
+            eprintln!("join_set needs the feature joinset (cargo build --features joinset)");
+        } else {
+            eprintln!("unknown workload {name:?}");
+        }
         return usage();
+    }
+    if runtime == "smol" {
+        if let Some((_, why)) = SMOL_NA.iter().find(|(na, _)| na == name) {
+            eprintln!("no smol twin of {name}: {why}");
+            return ExitCode::from(2);
+        }
     }
     let scale = match std::env::var("WP_SCALE") {
         Err(_) => 1.0,

@@ -15,6 +15,10 @@
 //!   future first and registers the timer when it is first polled, and
 //!   dropping it unregisters the timer.
 //! - async-io's reactor has a helper thread (see main.rs); its CPU counts.
+//! - smol has no `select!`: `select_loop` races the two futures with
+//!   `future::race`, which polls them in a random order as `select!` does.
+//! - No `process`, `fs_read` or `join_set` here (`crate::SMOL_NA` says why;
+//!   main.rs turns them away before `run`).
 
 use std::future::Future;
 use std::net::{TcpListener, TcpStream};
@@ -24,7 +28,7 @@ use async_executor::{LocalExecutor, Task};
 use async_io::{Async, Timer};
 use futures_lite::future::{self, yield_now};
 
-use crate::{Counts, Figure, ECHO_MSG};
+use crate::{Counts, Figure, ECHO_MSG, SELECT_TIMEOUT};
 
 thread_local! {
     /// The executor that `spawn` puts tasks on and `block_on` runs.
@@ -204,6 +208,7 @@ pub fn run(name: &str, n: &Counts) -> Option<Figure> {
             });
             return Some(crate::peak_kib());
         }
+        "select_loop" => rt.block_on(select_loop(n)),
         other => unreachable!("main checked the name, not {other}"),
     }
     None
@@ -250,4 +255,30 @@ async fn tcp_echo(n: &Counts) {
         client.await;
     }
     server.await;
+}
+
+/// smol has no `select!`: `future::race` of the two is the way, and like
+/// `select!` it polls them in a random order each time.
+async fn select_loop(n: &Counts) {
+    let (tx, rx) = async_channel::bounded(n.select_channel);
+    let messages = n.select_messages;
+    let producer = spawn(async move {
+        for v in 0..messages {
+            tx.send(v).await.unwrap();
+        }
+    });
+    let mut sum = 0u64;
+    for _ in 0..messages {
+        let got = future::race(async { rx.recv().await.ok() }, async {
+            Timer::after(SELECT_TIMEOUT).await;
+            None
+        })
+        .await;
+        match got {
+            Some(v) => sum += v,
+            None => panic!("select_loop: no message for 1 s"),
+        }
+    }
+    producer.await;
+    assert_eq!(sum, messages * (messages - 1) / 2);
 }

@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use evloop_benches::tokio_rt;
+use evloop_benches::{tokio_rt, TempFile};
+use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::yield_now;
 
-use crate::{Counts, Figure, ECHO_MSG};
+use crate::{Counts, Figure, ECHO_MSG, SELECT_TIMEOUT};
 
 /// Runs workload `name` once; `Some` for those that measure.
 pub fn run(name: &str, n: &Counts) -> Option<Figure> {
@@ -160,6 +161,37 @@ pub fn run(name: &str, n: &Counts) -> Option<Figure> {
             });
             return Some(crate::peak_kib());
         }
+        "select_loop" => rt.block_on(select_loop(n)),
+        "process" => rt.block_on(async {
+            for _ in 0..n.processes {
+                let status = Command::new("/bin/true").status().await.unwrap();
+                assert!(status.success());
+            }
+        }),
+        "fs_read" => {
+            let file = TempFile::new(n.file_len).expect("the file in the temp dir");
+            rt.block_on(async {
+                for _ in 0..n.file_reads {
+                    let data = tokio::fs::read(file.path()).await.unwrap();
+                    assert_eq!(data.len(), n.file_len);
+                }
+            });
+        }
+        "join_set" => {
+            for _ in 0..n.join_set_iterations {
+                rt.block_on(async {
+                    let mut set = tokio::task::JoinSet::new();
+                    for i in 0..n.join_tasks {
+                        set.spawn(async move { i });
+                    }
+                    let mut sum = 0;
+                    while let Some(i) = set.join_next().await {
+                        sum += i.unwrap();
+                    }
+                    assert_eq!(sum, (0..n.join_tasks).sum::<usize>());
+                });
+            }
+        }
         other => unreachable!("main checked the name, not {other}"),
     }
     None
@@ -206,4 +238,23 @@ async fn tcp_echo(n: &Counts) {
         client.await.unwrap();
     }
     server.await.unwrap();
+}
+
+async fn select_loop(n: &Counts) {
+    let (tx, mut rx) = mpsc::channel(n.select_channel);
+    let messages = n.select_messages;
+    let producer = tokio::spawn(async move {
+        for v in 0..messages {
+            tx.send(v).await.unwrap();
+        }
+    });
+    let mut sum = 0u64;
+    for _ in 0..messages {
+        tokio::select! {
+            Some(v) = rx.recv() => sum += v,
+            _ = tokio::time::sleep(SELECT_TIMEOUT) => panic!("select_loop: no message for 1 s"),
+        }
+    }
+    producer.await.unwrap();
+    assert_eq!(sum, messages * (messages - 1) / 2);
 }

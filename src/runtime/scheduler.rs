@@ -635,7 +635,6 @@ impl Core {
         let took = started.map(|started| started.elapsed());
         self.current.set(None);
         self.current_waker.set(std::ptr::null());
-        drop(waker);
         if let Some(stats) = future.as_mut().stats_mut() {
             stats.polls += 1;
             stats.waiting_on = self.noted_wait.take();
