@@ -309,3 +309,16 @@ fn max_readers_bounds_concurrent_readers() {
     let _b = lock.try_read().unwrap();
     assert!(lock.try_read().is_err());
 }
+
+#[test]
+fn try_owned_guards_of_an_rwlock_follow_the_same_rules() {
+    let lock = Rc::new(RwLock::new(0));
+    let reader = lock.clone().try_read_owned().unwrap();
+    assert!(lock.clone().try_write_owned().is_err());
+    drop(reader);
+    let mut writer = lock.clone().try_write_owned().unwrap();
+    *writer = 1;
+    assert!(lock.clone().try_read_owned().is_err());
+    drop(writer);
+    assert_eq!(*lock.try_read().unwrap(), 1);
+}

@@ -58,11 +58,37 @@ pub enum SetError<T> {
 
 impl<T> SetError<T> {
     /// Whether the cell already held a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = evloop::sync::OnceCell::new_with(Some(1));
+    /// assert!(cell.set(2).unwrap_err().is_already_init_err());
+    /// ```
     pub fn is_already_init_err(&self) -> bool {
         matches!(self, SetError::AlreadyInitializedError(_))
     }
 
     /// Whether an initialiser was running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// evloop::block_on(async {
+    ///     let cell = Rc::new(evloop::sync::OnceCell::<u8>::new());
+    ///     let initialiser = evloop::spawn({
+    ///         let cell = cell.clone();
+    ///         async move {
+    ///             cell.get_or_init(std::future::pending).await; // never finishes
+    ///         }
+    ///     });
+    ///     evloop::task::yield_now().await; // it starts initialising
+    ///     assert!(cell.set(1).unwrap_err().is_initializing_err());
+    ///     initialiser.abort();
+    /// });
+    /// ```
     pub fn is_initializing_err(&self) -> bool {
         matches!(self, SetError::InitializingError(_))
     }

@@ -257,6 +257,60 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// [`try_read`](RwLock::try_read) for a shared lock, returning an
+    /// owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let lock = Rc::new(evloop::sync::RwLock::new(1));
+    /// let reader = lock.clone().try_read_owned().unwrap();
+    /// assert!(lock.try_write().is_err());
+    /// drop(reader);
+    /// ```
+    pub fn try_read_owned(self: Rc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        if self.sem.try_take(1).is_err() {
+            return Err(TryLockError(()));
+        }
+        let value = Rc::clone(self.value.borrow().as_ref().expect(IN_SLOT));
+        Ok(OwnedRwLockReadGuard {
+            value,
+            release: Release {
+                lock: self,
+                permits: 1,
+            },
+        })
+    }
+
+    /// [`try_write`](RwLock::try_write) for a shared lock, returning an
+    /// owned guard.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let lock = Rc::new(evloop::sync::RwLock::new(1));
+    /// *lock.clone().try_write_owned().unwrap() = 2;
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    pub fn try_write_owned(self: Rc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        let permits = self.max_readers;
+        if self.sem.try_take(permits as usize).is_err() {
+            return Err(TryLockError(()));
+        }
+        let value = self.value.borrow_mut().take();
+        Ok(OwnedRwLockWriteGuard {
+            value,
+            release: Release {
+                lock: self,
+                permits,
+            },
+        })
+    }
+
     /// The value, through exclusive access: no locking needed.
     ///
     /// # Examples
