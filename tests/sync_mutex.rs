@@ -322,3 +322,38 @@ fn try_owned_guards_of_an_rwlock_follow_the_same_rules() {
     drop(writer);
     assert_eq!(*lock.try_read().unwrap(), 1);
 }
+
+#[test]
+fn downgrading_lets_waiting_readers_in_but_not_a_waiting_writer() {
+    let lock = RwLock::new(0);
+    let mut writer = lock.try_write().unwrap();
+    let (waker, wakes) = counting_waker();
+    let mut reader = Box::pin(lock.read());
+    assert!(poll_with(reader.as_mut(), &waker).is_pending());
+    let mut next_writer = Box::pin(lock.write());
+    assert!(poll_once(next_writer.as_mut()).is_pending());
+    *writer = 1;
+    let downgraded = writer.downgrade();
+    assert_eq!(wakes.count(), 1, "the waiting reader is let in");
+    match poll_once(reader.as_mut()) {
+        Poll::Ready(guard) => assert_eq!(*guard, 1),
+        Poll::Pending => panic!("the reader shares with the downgraded guard"),
+    }
+    drop(reader);
+    assert!(poll_once(next_writer.as_mut()).is_pending());
+    drop(downgraded);
+    assert!(poll_once(next_writer.as_mut()).is_ready());
+}
+
+#[test]
+fn an_owned_writer_downgrades_and_the_value_stays_put() {
+    let lock = Rc::new(RwLock::new(vec![1]));
+    let mut writer = lock.clone().try_write_owned().unwrap();
+    writer.push(2);
+    let reader = writer.downgrade();
+    assert_eq!(*lock.try_read().unwrap(), [1, 2]);
+    assert!(lock.try_write().is_err());
+    drop(reader);
+    lock.try_write().unwrap().push(3);
+    assert_eq!(*lock.try_read().unwrap(), [1, 2, 3]);
+}

@@ -354,7 +354,8 @@ impl<T> RwLock<T> {
             value: RefMut::map(self.value.borrow_mut(), |slot| {
                 Rc::get_mut(slot.as_mut().expect(IN_SLOT)).expect(NO_READERS)
             }),
-            _permit: permit,
+            permit,
+            lock: self,
         }
     }
 }
@@ -427,7 +428,38 @@ pub struct RwLockWriteGuard<'a, T> {
     /// permits go back.
     value: RefMut<'a, T>,
     /// Every permit of the lock.
-    _permit: SemaphorePermit<'a>,
+    permit: SemaphorePermit<'a>,
+    /// For [`downgrade`](RwLockWriteGuard::downgrade).
+    lock: &'a RwLock<T>,
+}
+
+impl<'a, T> RwLockWriteGuard<'a, T> {
+    /// Turns exclusive access into shared access without letting a writer
+    /// in between: readers waiting (and not queued behind a writer) come
+    /// in at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = evloop::sync::RwLock::new(1);
+    /// let mut writer = lock.try_write().unwrap();
+    /// *writer = 2;
+    /// let reader = writer.downgrade();
+    /// assert_eq!(*reader, 2);
+    /// assert!(lock.try_read().is_ok()); // others may read now
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        let RwLockWriteGuard {
+            value,
+            mut permit,
+            lock,
+        } = self;
+        drop(value); // the exclusive borrow ends before readers may come
+        let reader = permit.split(1).expect("a writer holds at least one permit");
+        drop(permit); // the other permits go back, to the waiting readers
+        lock.read_guard(reader)
+    }
 }
 
 impl<T> Deref for RwLockWriteGuard<'_, T> {
@@ -555,9 +587,43 @@ impl<T> DerefMut for OwnedRwLockWriteGuard<T> {
     }
 }
 
+impl<T> OwnedRwLockWriteGuard<T> {
+    /// Turns exclusive access into shared access without letting a writer
+    /// in between; see [`RwLockWriteGuard::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let lock = Rc::new(evloop::sync::RwLock::new(1));
+    /// let mut writer = lock.clone().try_write_owned().unwrap();
+    /// *writer = 2;
+    /// let reader = writer.downgrade();
+    /// assert_eq!(*reader, 2);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// assert!(lock.try_write().is_err());
+    /// ```
+    pub fn downgrade(mut self) -> OwnedRwLockReadGuard<T> {
+        let value = self.value.take().expect(IN_SLOT);
+        let lock = Rc::clone(&self.release.lock);
+        *lock.value.borrow_mut() = Some(Rc::clone(&value));
+        // Keep one permit for the reader; dropping `self` gives back the rest.
+        self.release.permits -= 1;
+        drop(self);
+        OwnedRwLockReadGuard {
+            value,
+            release: Release { lock, permits: 1 },
+        }
+    }
+}
+
 impl<T> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
-        *self.release.lock.value.borrow_mut() = self.value.take();
+        // `None` after `downgrade`, which has put the value back itself.
+        if let Some(value) = self.value.take() {
+            *self.release.lock.value.borrow_mut() = Some(value);
+        }
     }
 }
 
