@@ -164,3 +164,21 @@ fn errors_have_messages() {
     );
     assert_eq!(TryAcquireError::Closed.to_string(), "semaphore closed");
 }
+
+#[test]
+fn try_acquire_many_owned_takes_all_or_nothing() {
+    let sem = Rc::new(Semaphore::new(3));
+    let two = sem.clone().try_acquire_many_owned(2).unwrap();
+    assert_eq!(two.num_permits(), 2);
+    assert_eq!(
+        sem.clone().try_acquire_many_owned(2).err(),
+        Some(TryAcquireError::NoPermits)
+    );
+    assert_eq!(sem.available_permits(), 1, "a failed try takes nothing");
+    drop(two);
+    sem.close();
+    assert_eq!(
+        sem.clone().try_acquire_many_owned(1).err(),
+        Some(TryAcquireError::Closed)
+    );
+}

@@ -1,5 +1,6 @@
-//! Synchronization for tasks of one runtime: [`oneshot`] and [`mpsc`]
-//! channels, [`Notify`] and [`Semaphore`].
+//! Synchronization for tasks of one runtime: [`oneshot`], [`mpsc`],
+//! [`watch`] and [`broadcast`] channels, [`Notify`], [`Semaphore`],
+//! [`Mutex`], [`RwLock`], [`Barrier`] and [`OnceCell`].
 //!
 //! The names and semantics are tokio::sync's, so code ports by changing
 //! imports. The difference is underneath: every task of an evloop runtime
@@ -15,7 +16,8 @@
 //! must_be_send(tx); // Rc inside: not Send
 //! ```
 //!
-//! Waiters (on `Notify`, `Semaphore` and a full bounded channel) are served
+//! Waiters (on `Notify`, `Semaphore`, `Mutex`, `RwLock`, `OnceCell`'s
+//! initialisers and a full bounded channel) are served
 //! first come, first served, and every waiting future is cancel safe in the
 //! same way: dropping it gives back whatever it had been handed but not yet
 //! used, so no notification, permit or slot is lost. Each method's docs say
@@ -41,13 +43,25 @@
 //! });
 //! ```
 
+mod barrier;
+pub mod broadcast;
 pub mod mpsc;
+mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
+mod rwlock;
 pub(crate) mod semaphore;
 mod wait_queue;
+pub mod watch;
 
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

@@ -306,6 +306,19 @@ impl Semaphore {
 
     /// Waits for `n` permits of a shared semaphore; see
     /// [`acquire_owned`](Semaphore::acquire_owned).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Semaphore;
+    ///
+    /// evloop::block_on(async {
+    ///     let sem = Rc::new(Semaphore::new(3));
+    ///     let permit = sem.clone().acquire_many_owned(2).await.unwrap();
+    ///     assert_eq!((permit.num_permits(), sem.available_permits()), (2, 1));
+    /// });
+    /// ```
     pub async fn acquire_many_owned(
         self: Rc<Self>,
         n: u32,
@@ -320,11 +333,46 @@ impl Semaphore {
 
     /// Takes one permit of a shared semaphore if one is free and nobody
     /// waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Semaphore;
+    ///
+    /// let sem = Rc::new(Semaphore::new(1));
+    /// let permit = sem.clone().try_acquire_owned().unwrap();
+    /// assert!(sem.clone().try_acquire_owned().is_err());
+    /// drop(permit);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn try_acquire_owned(self: Rc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
-        self.try_take(1)?;
+        self.try_acquire_many_owned(1)
+    }
+
+    /// Takes `n` permits of a shared semaphore if they are free and nobody
+    /// waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use evloop::sync::Semaphore;
+    ///
+    /// let sem = Rc::new(Semaphore::new(2));
+    /// let permit = sem.clone().try_acquire_many_owned(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// assert!(sem.clone().try_acquire_many_owned(1).is_err());
+    /// ```
+    pub fn try_acquire_many_owned(
+        self: Rc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        let n = n as usize;
+        self.try_take(n)?;
         Ok(OwnedSemaphorePermit {
             sem: self,
-            permits: 1,
+            permits: n,
         })
     }
 

@@ -30,6 +30,26 @@ impl SemaphorePermit<'_> {
     pub fn num_permits(&self) -> usize {
         self.permits
     }
+
+    /// Moves `n` of the permits into a new permit; `None` (and nothing
+    /// moved) if this holds fewer than `n`.
+    ///
+    /// ```
+    /// let sem = evloop::sync::Semaphore::new(3);
+    /// let mut three = sem.try_acquire_many(3).unwrap();
+    /// let one = three.split(1).unwrap();
+    /// assert_eq!((three.num_permits(), one.num_permits()), (2, 1));
+    /// assert!(three.split(5).is_none());
+    /// drop(three);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(SemaphorePermit {
+            sem: self.sem,
+            permits: n,
+        })
+    }
 }
 
 impl Drop for SemaphorePermit<'_> {
@@ -61,6 +81,25 @@ impl OwnedSemaphorePermit {
     /// How many permits this holds.
     pub fn num_permits(&self) -> usize {
         self.permits
+    }
+
+    /// Moves `n` of the permits into a new permit; `None` (and nothing
+    /// moved) if this holds fewer than `n`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let sem = Rc::new(evloop::sync::Semaphore::new(2));
+    /// let mut two = sem.clone().try_acquire_many_owned(2).unwrap();
+    /// let one = two.split(1).unwrap();
+    /// assert_eq!((two.num_permits(), one.num_permits()), (1, 1));
+    /// ```
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(OwnedSemaphorePermit {
+            sem: self.sem.clone(),
+            permits: n,
+        })
     }
 
     /// The semaphore the permits came from.
