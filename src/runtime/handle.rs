@@ -7,6 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::context;
 use super::diagnostics::SpawnMeta;
+use super::task::join::JoinCell;
 use super::task::{harness, JoinHandle};
 use super::waker::{Header, Shared};
 use super::Dump;
@@ -114,7 +115,9 @@ impl Handle {
             return core.spawn_with(future, meta);
         }
         let header = Arc::new(Header::new(self.runtime_id, self.shared.clone()));
-        let (body, join) = harness::new(future, header.clone(), meta);
+        // Another thread: no pool to take a join cell from.
+        let cell = std::sync::Arc::new(JoinCell::new());
+        let (body, join) = harness::new(future, header.clone(), cell, meta);
         if let Err(body) = self.shared.spawn_remote(Box::pin(body), header) {
             // The runtime is gone: dropping the body cancels the JoinHandle.
             drop(body);

@@ -34,6 +34,7 @@ use super::dump::{self, Dump, TaskDump, TaskState};
 use super::io_driver::IoDriver;
 use super::metrics::{Metrics, MetricsCells};
 use super::task::harness::{self, TaskFuture};
+use super::task::join::{self, JoinCell, UnitCell};
 use super::task::{JoinHandle, TaskId};
 use super::time_driver::{Target, TimeDriver};
 use super::waker::{Header, RemoteQueue, Shared};
@@ -51,6 +52,10 @@ pub(crate) type DumpDelivery = Box<dyn FnOnce(Dump)>;
 /// I/O operations one poll of a task may complete before it must yield:
 /// tokio's figure, high enough that a normal poll never meets it.
 const POLL_BUDGET: u32 = 128;
+
+/// How many spare headers (and `()` join cells) a runtime keeps: enough
+/// for a burst of a thousand tasks; beyond it, malloc.
+const POOL_CAP: usize = 1024;
 
 /// The slab index that stands for `block_on`'s own future, which is not in
 /// the slab; its generation tells one `block_on` from the next.
@@ -184,6 +189,8 @@ pub(crate) struct Core {
     /// malloc and free were 40% of the instructions of spawning an empty
     /// task (callgrind, `spawn_many_local`).
     header_pool: RefCell<Vec<Arc<Header>>>,
+    /// Join cells of finished `()` tasks, likewise (see `fresh_cell`).
+    cell_pool: RefCell<Vec<UnitCell>>,
     /// Counters for `Runtime::metrics`.
     metrics: MetricsCells,
     /// Poll timing, slow-poll warnings and the trace.
@@ -228,6 +235,7 @@ impl Core {
             blocking: BlockingPool::new(config.blocking),
             remote_buffer: RefCell::new(RemoteQueue::default()),
             header_pool: RefCell::new(Vec::new()),
+            cell_pool: RefCell::new(Vec::new()),
             metrics: MetricsCells::default(),
             diag: Diagnostics::new(config.diagnostics.clone()),
             current: Cell::new(None),
@@ -312,9 +320,28 @@ impl Core {
         F::Output: 'static,
     {
         let header = self.fresh_header();
-        let (body, join) = harness::new(future, header.clone(), meta);
+        let cell = self.fresh_cell();
+        let (body, join) = harness::new(future, header.clone(), cell, meta);
         self.insert(Box::pin(body), header);
         join
+    }
+
+    /// A join cell for a spawn: from the pool if the output is `()` and
+    /// the pool has one, else new. With the header pool, a `()` task's
+    /// spawn then allocates once, for its future's box: the other
+    /// allocation was a fifth of spawning an empty task (`chained_spawn`).
+    fn fresh_cell<T: 'static>(&self) -> Arc<JoinCell<T>> {
+        let pooled = join::pooled_cell(&mut self.cell_pool.borrow_mut());
+        pooled.unwrap_or_else(|| Arc::new(JoinCell::new()))
+    }
+
+    /// Keeps a `()` task's join cell, reset, for a later spawn (see
+    /// `join::recycle_cell`, which checked it is the last reference).
+    pub(crate) fn recycle_cell(&self, cell: UnitCell) {
+        let mut pool = self.cell_pool.borrow_mut();
+        if pool.len() < POOL_CAP {
+            pool.push(cell);
+        }
     }
 
     /// Keeps `header` for a later spawn if it is the last reference, which
@@ -357,8 +384,6 @@ impl Core {
     /// [`recycle_header`](Core::recycle_header) that gives the header back
     /// if someone else still holds it.
     fn release_header(&self, header: Arc<Header>) -> Option<Arc<Header>> {
-        /// Enough for a burst of a thousand tasks; beyond it, malloc.
-        const POOL_CAP: usize = 1024;
         if header.runtime_id() != self.id || Arc::strong_count(&header) != 1 {
             return Some(header);
         }

@@ -23,23 +23,24 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use super::join::{JoinCell, JoinHandle};
+use super::join::{recycle_cell, JoinCell, JoinHandle};
 use super::JoinError;
 use crate::runtime::context;
 use crate::runtime::diagnostics::{SpawnMeta, TaskStats};
 use crate::runtime::waker::Header;
 
 /// Wraps `future` into a task body, and makes the JoinHandle that awaits it.
+/// `cell` is a fresh cell (pooled or new).
 pub(crate) fn new<F>(
     future: F,
     header: Arc<Header>,
+    cell: Arc<JoinCell<F::Output>>,
     meta: SpawnMeta,
 ) -> (Harness<F>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let cell = Arc::new(JoinCell::new());
     let join = JoinHandle::new(header, cell.clone());
     let harness = Harness {
         future: Some(future),
@@ -66,7 +67,10 @@ pub(crate) trait TaskFuture: Future<Output = ()> {
     fn touch(&self) -> (bool, u64);
 }
 
-impl<F: Future> TaskFuture for Harness<F> {
+impl<F: Future> TaskFuture for Harness<F>
+where
+    F::Output: 'static,
+{
     fn stats(&self) -> Option<&TaskStats> {
         Some(&self.stats)
     }
@@ -100,7 +104,12 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future> Future for Harness<F> {
+// `'static` outputs only (every spawn's), so that a finished task can hand
+// a `()` task's join cell back to the pool (`recycle_cell`).
+impl<F: Future> Future for Harness<F>
+where
+    F::Output: 'static,
+{
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -158,7 +167,7 @@ struct Completion<T> {
     cell: Option<Arc<JoinCell<T>>>,
 }
 
-impl<T> Completion<T> {
+impl<T: 'static> Completion<T> {
     fn is_aborted(&self) -> bool {
         self.cell.as_ref().is_some_and(|cell| cell.is_aborted())
     }
@@ -176,7 +185,9 @@ impl<T> Completion<T> {
             .as_ref()
             .is_some_and(|cell| Arc::strong_count(cell) == 1 && !cell.has_abort_handles())
         {
-            self.cell = None;
+            if let Some(cell) = self.cell.take() {
+                recycle_cell(cell);
+            }
         }
     }
 
@@ -184,6 +195,7 @@ impl<T> Completion<T> {
     fn complete(&mut self, result: Result<T, JoinError>) {
         if let Some(cell) = self.cell.take() {
             cell.complete(result);
+            recycle_cell(cell);
         }
     }
 }

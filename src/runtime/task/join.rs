@@ -1,6 +1,7 @@
 //! [`JoinHandle`]: awaits a task's output; the [`JoinCell`] it shares with
 //! the task's harness.
 
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -78,17 +79,63 @@ impl<T> JoinState<T> {
     }
 }
 
+impl<T> JoinState<T> {
+    fn fresh() -> JoinState<T> {
+        JoinState {
+            output: None,
+            slot: Slot::Empty,
+            waker: None,
+            finished: false,
+            detached: false,
+            aborted: false,
+        }
+    }
+}
+
+/// Join cells of `()` tasks that nobody references any more, kept by the
+/// runtime for its next spawns (see `Core::fresh_cell`): with the header
+/// pool, a spawn of a `()` task then allocates only its future's box.
+pub(crate) type UnitCell = Arc<JoinCell<()>>;
+
+/// A join cell for the next `()` spawn, if `T` is `()` and `pool` has one.
+/// `Any` tells the types apart at run time, without unsafe: the pool's
+/// `Option<Arc<JoinCell<()>>>` is an `Option<Arc<JoinCell<T>>>` exactly
+/// when `T` is `()`.
+pub(crate) fn pooled_cell<T: 'static>(pool: &mut Vec<UnitCell>) -> Option<Arc<JoinCell<T>>> {
+    if TypeId::of::<T>() != TypeId::of::<()>() {
+        return None;
+    }
+    let mut cell = pool.pop();
+    (&mut cell as &mut dyn Any)
+        .downcast_mut::<Option<Arc<JoinCell<T>>>>()
+        .and_then(Option::take)
+}
+
+/// Gives a cell back to its runtime's pool if it is a `()` task's and
+/// this was its last reference; otherwise just drops it. Run by the last
+/// two owners, the JoinHandle and the finished task. A plain load of the
+/// count, as for headers (`Core::recycle_header` says why that is sound).
+pub(crate) fn recycle_cell<T: 'static>(cell: Arc<JoinCell<T>>) {
+    if TypeId::of::<T>() != TypeId::of::<()>() || Arc::strong_count(&cell) != 1 {
+        return;
+    }
+    let mut cell = Some(cell);
+    if let Some(unit) = (&mut cell as &mut dyn Any).downcast_mut::<Option<UnitCell>>() {
+        if let Some(unit) = unit.take() {
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+            // The old state (a waker, a panic's payload) drops after the
+            // lock is released.
+            let old = std::mem::replace(&mut *unit.lock(), JoinState::fresh());
+            drop(old);
+            context::with_current(move |core| core.recycle_cell(unit));
+        }
+    }
+}
+
 impl<T> JoinCell<T> {
     pub(crate) fn new() -> JoinCell<T> {
         JoinCell {
-            state: Mutex::new(JoinState {
-                output: None,
-                slot: Slot::Empty,
-                waker: None,
-                finished: false,
-                detached: false,
-                aborted: false,
-            }),
+            state: Mutex::new(JoinState::fresh()),
         }
     }
 
@@ -163,18 +210,25 @@ pub struct JoinHandle<T> {
     /// The task's waker half, to abort it. `None` only during drop, which
     /// hands it back to the runtime's pool.
     header: Option<Arc<Header>>,
-    /// Where the output arrives.
-    cell: Arc<JoinCell<T>>,
+    /// Where the output arrives. `None` only during drop.
+    cell: Option<Arc<JoinCell<T>>>,
+    /// What the drop does with the cell: `recycle_cell::<T>`, chosen where
+    /// `T: 'static` is known (a `Drop` impl cannot ask for it).
+    recycle: fn(Arc<JoinCell<T>>),
     /// The output was taken: the cell holds nothing more for us, so the
     /// drop need not lock it (the common `handle.await` path).
     taken: bool,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(header: Arc<Header>, cell: Arc<JoinCell<T>>) -> JoinHandle<T> {
+    pub(crate) fn new(header: Arc<Header>, cell: Arc<JoinCell<T>>) -> JoinHandle<T>
+    where
+        T: 'static,
+    {
         JoinHandle {
             header: Some(header),
-            cell,
+            cell: Some(cell),
+            recycle: recycle_cell::<T>,
             taken: false,
         }
     }
@@ -196,7 +250,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         // The flag covers a task (or blocking job) that has not started;
         // the runtime's own abort drops a task that has.
-        self.cell.set_aborted();
+        self.cell().set_aborted();
         if let Some(header) = &self.header {
             header.abort_task();
         }
@@ -215,7 +269,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.cell.lock().finished
+        self.cell().lock().finished
     }
 
     /// The task's [`Id`]. A task spawned through a
@@ -254,7 +308,7 @@ impl<T> JoinHandle<T> {
     pub fn abort_handle(&self) -> AbortHandle {
         let header = self.header().clone();
         {
-            let mut state = self.cell.lock();
+            let mut state = self.cell().lock();
             if state.finished {
                 header.mark_finished();
             } else if state.watcher().is_none() {
@@ -262,6 +316,10 @@ impl<T> JoinHandle<T> {
             }
         }
         AbortHandle::new(header)
+    }
+
+    fn cell(&self) -> &Arc<JoinCell<T>> {
+        self.cell.as_ref().expect("the cell is there until drop")
     }
 
     fn header(&self) -> &Arc<Header> {
@@ -283,8 +341,10 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let old_waker = {
-            let mut state = this.cell.lock();
+            let cell = this.cell.as_ref().expect("the cell is there until drop");
+            let mut state = cell.lock();
             if let Some(result) = state.take_result() {
+                drop(state);
                 this.taken = true;
                 return Poll::Ready(result);
             }
@@ -305,11 +365,14 @@ impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         if !self.taken {
             let (output, waker) = {
-                let mut state = self.cell.lock();
+                let mut state = self.cell().lock();
                 state.detached = true;
                 (state.take_result(), state.waker.take())
             };
             drop((output, waker));
+        }
+        if let Some(cell) = self.cell.take() {
+            (self.recycle)(cell);
         }
         // If the task is done too, this is the header's last owner: give it
         // back to the runtime for the next spawn.
