@@ -111,24 +111,31 @@ pub(crate) fn pooled_cell<T: 'static>(pool: &mut Vec<UnitCell>) -> Option<Arc<Jo
         .and_then(Option::take)
 }
 
-/// Gives a cell back to its runtime's pool if it is a `()` task's and
-/// this was its last reference; otherwise just drops it. Run by the last
-/// two owners, the JoinHandle and the finished task. A plain load of the
-/// count, as for headers (`Core::recycle_header` says why that is sound).
-pub(crate) fn recycle_cell<T: 'static>(cell: Arc<JoinCell<T>>) {
+/// The cell, reset, for the runtime's pool (`Core::recycle_cell`) if it
+/// is a `()` task's and this was its last reference; otherwise it is just
+/// dropped. Run by the last two owners, the JoinHandle and the finished
+/// task. A plain load of the count, as for headers (`Core::recycle_header`
+/// says why that is sound).
+pub(crate) fn reclaim_cell<T: 'static>(cell: Arc<JoinCell<T>>) -> Option<UnitCell> {
     if TypeId::of::<T>() != TypeId::of::<()>() || Arc::strong_count(&cell) != 1 {
-        return;
+        return None;
     }
     let mut cell = Some(cell);
-    if let Some(unit) = (&mut cell as &mut dyn Any).downcast_mut::<Option<UnitCell>>() {
-        if let Some(unit) = unit.take() {
-            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
-            // The old state (a waker, a panic's payload) drops after the
-            // lock is released.
-            let old = std::mem::replace(&mut *unit.lock(), JoinState::fresh());
-            drop(old);
-            context::with_current(move |core| core.recycle_cell(unit));
-        }
+    let unit = (&mut cell as &mut dyn Any)
+        .downcast_mut::<Option<UnitCell>>()?
+        .take()?;
+    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+    // The old state (a waker, a panic's payload) drops after the lock is
+    // released.
+    let old = std::mem::replace(&mut *unit.lock(), JoinState::fresh());
+    drop(old);
+    Some(unit)
+}
+
+/// [`reclaim_cell`], handing the cell to the runtime running here.
+pub(crate) fn recycle_cell<T: 'static>(cell: Arc<JoinCell<T>>) {
+    if let Some(unit) = reclaim_cell(cell) {
+        context::with_current(move |core| core.recycle_cell(unit));
     }
 }
 
@@ -212,9 +219,9 @@ pub struct JoinHandle<T> {
     header: Option<Arc<Header>>,
     /// Where the output arrives. `None` only during drop.
     cell: Option<Arc<JoinCell<T>>>,
-    /// What the drop does with the cell: `recycle_cell::<T>`, chosen where
+    /// What the drop does with the cell: `reclaim_cell::<T>`, chosen where
     /// `T: 'static` is known (a `Drop` impl cannot ask for it).
-    recycle: fn(Arc<JoinCell<T>>),
+    reclaim: fn(Arc<JoinCell<T>>) -> Option<UnitCell>,
     /// The output was taken: the cell holds nothing more for us, so the
     /// drop need not lock it (the common `handle.await` path).
     taken: bool,
@@ -228,7 +235,7 @@ impl<T> JoinHandle<T> {
         JoinHandle {
             header: Some(header),
             cell: Some(cell),
-            recycle: recycle_cell::<T>,
+            reclaim: reclaim_cell::<T>,
             taken: false,
         }
     }
@@ -371,13 +378,17 @@ impl<T> Drop for JoinHandle<T> {
             };
             drop((output, waker));
         }
-        if let Some(cell) = self.cell.take() {
-            (self.recycle)(cell);
-        }
+        let cell = self.cell.take().and_then(self.reclaim);
         // If the task is done too, this is the header's last owner: give it
-        // back to the runtime for the next spawn.
+        // back to the runtime for the next spawn; the same for a `()`
+        // task's cell. One lookup of the runtime for both.
         if let Some(header) = self.header.take() {
-            context::with_current(move |core| core.release_join_header(header));
+            context::with_current(move |core| {
+                core.release_join_header(header);
+                if let Some(cell) = cell {
+                    core.recycle_cell(cell);
+                }
+            });
         }
     }
 }
