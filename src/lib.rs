@@ -254,6 +254,9 @@
 //! builds warn about polls that block the loop
 //! ([`Builder::slow_poll_threshold`]).
 //!
+//! **Coming from tokio?** [`docs/COMING_FROM_TOKIO.md`](https://github.com/evloop/evloop/blob/main/docs/COMING_FROM_TOKIO.md)
+//! maps each tokio item to evloop's, or says why it is not there.
+//!
 //! # Misuse
 //!
 //! Calling [`spawn`] outside a runtime, or `block_on` inside one, panics
