@@ -220,14 +220,16 @@ impl<S: StreamSource> StreamSocket<S> {
     }
 
     /// Reads exactly `buf.len()` bytes; an early end is `UnexpectedEof`.
-    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
+    pub(crate) async fn read_exact(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = buf.len();
+        let mut rest = buf;
+        while !rest.is_empty() {
+            match self.read(rest).await? {
                 0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
+                n => rest = &mut rest[n..],
             }
         }
-        Ok(())
+        Ok(len)
     }
 
     /// Reads until end of stream, appending to `buf`; keeps what was read

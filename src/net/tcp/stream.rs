@@ -695,7 +695,7 @@ impl TcpStream {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_exact(buf).await
     }
 

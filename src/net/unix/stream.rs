@@ -504,7 +504,7 @@ impl UnixStream {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_exact(buf).await
     }
 
