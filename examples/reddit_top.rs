@@ -24,10 +24,7 @@
 //! default command needs no feature flag; with `--features json`,
 //! `response.json::<Listing>()` does the same in one call.
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
 use std::process::ExitCode;
-use std::task::Poll;
 use std::time::Duration;
 
 use evloop::http::{Client, StatusCode};
@@ -66,7 +63,9 @@ struct Args {
     live: bool,
 }
 
-fn main() -> ExitCode {
+// asyncio.run(main()): the attribute builds the runtime and runs the body.
+#[evloop::main]
+async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
@@ -75,14 +74,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = match evloop::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the event loop: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    rt.block_on(run(args))
+    run(args).await
 }
 
 async fn run(args: Args) -> ExitCode {
@@ -117,10 +109,10 @@ async fn run(args: Args) -> ExitCode {
         }
         ok
     };
-    match first_of(all_done, ctrl_c()).await {
-        Either::Left(true) => ExitCode::SUCCESS,
-        Either::Left(false) => ExitCode::FAILURE,
-        Either::Right(()) => {
+    // Whichever comes first; the other is dropped.
+    evloop::select! {
+        ok = all_done => if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE },
+        () = ctrl_c() => {
             // Returning drops the runtime, and with it the unfinished tasks
             // and their sockets: the loop stops cleanly.
             eprintln!("interrupted");
@@ -277,7 +269,7 @@ async fn serve_fixtures() -> std::io::Result<String> {
 }
 
 // ---------------------------------------------------------------------------
-// Small helpers: Ctrl-C and "whichever finishes first".
+// A small helper: Ctrl-C.
 
 /// Resolves on Ctrl-C (SIGINT); never, if signals are not available.
 async fn ctrl_c() {
@@ -286,24 +278,4 @@ async fn ctrl_c() {
         return;
     }
     std::future::pending::<()>().await
-}
-
-enum Either<A, B> {
-    Left(A),
-    Right(B),
-}
-
-/// Polls both futures; the first output wins and the other is dropped.
-async fn first_of<A: Future, B: Future>(a: A, b: B) -> Either<A::Output, B::Output> {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    poll_fn(|cx| {
-        if let Poll::Ready(out) = a.as_mut().poll(cx) {
-            return Poll::Ready(Either::Left(out));
-        }
-        if let Poll::Ready(out) = b.as_mut().poll(cx) {
-            return Poll::Ready(Either::Right(out));
-        }
-        Poll::Pending
-    })
-    .await
 }
