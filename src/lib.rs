@@ -168,9 +168,10 @@
 //! });
 //! ```
 //!
-//! **11. Tasks talk through [`sync`].** Channels, `Notify` and `Semaphore`
-//! for tasks of one runtime, with tokio's names and plain wakers (no locks,
-//! since every task is on one thread):
+//! **11. Tasks talk through [`sync`].** Channels (`oneshot`, `mpsc`,
+//! `watch`, `broadcast`), `Notify`, `Semaphore`, `Mutex`, `RwLock`,
+//! `Barrier` and `OnceCell` for tasks of one runtime, with tokio's names
+//! and plain wakers (no atomics, since every task is on one thread):
 //!
 //! ```
 //! use evloop::sync::mpsc;
@@ -246,6 +247,40 @@
 //! })?;
 //! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **14. The rest of a tokio program's kit.** [`io`] has the extension
+//! traits, buffered readers, `copy` and an in-memory `duplex` pipe;
+//! [`select!`], [`join!`], [`try_join!`] and [`pin!`] are tokio's macros;
+//! [`task::JoinSet`] joins tasks as they finish; `fs` puts files on the
+//! blocking pool and `process` child processes on the reactor;
+//! `#[evloop::main]` and `#[evloop::test]` (feature `macros`) build the
+//! runtime around an `async fn`:
+//!
+//! ```
+//! use std::time::Duration;
+//! use evloop::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+//!
+//! evloop::block_on(async {
+//!     let (mut tx, rx) = evloop::io::duplex(64);
+//!     let writer = evloop::spawn(async move {
+//!         tx.write_all(b"one\ntwo\n").await?;
+//!         tx.shutdown().await
+//!     });
+//!     let mut lines = BufReader::new(rx).lines();
+//!     let mut got = Vec::new();
+//!     loop {
+//!         evloop::select! {
+//!             line = lines.next_line() => match line.unwrap() {
+//!                 Some(line) => got.push(line),
+//!                 None => break,
+//!             },
+//!             _ = evloop::time::sleep(Duration::from_secs(5)) => panic!("too slow"),
+//!         }
+//!     }
+//!     writer.await.unwrap().unwrap();
+//!     assert_eq!(got, ["one", "two"]);
+//! });
 //! ```
 //!
 //! **See inside.** `EVLOOP_TRACE=1` prints a line per tick (run

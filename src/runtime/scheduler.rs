@@ -130,6 +130,8 @@ impl TaskFuture for Polling {
     fn touch(&self) -> (bool, u64) {
         (false, 0)
     }
+
+    fn release_unwatched(self: Pin<&mut Self>) {}
 }
 
 /// A [`Polling`] to swap in: a zero-sized box, so no allocation.
@@ -368,12 +370,19 @@ impl Core {
     pub(crate) fn release_join_header(&self, header: Arc<Header>) {
         if header.runtime_id() == self.id {
             if let (Some(id), Ok(mut tasks)) = (header.id(), self.tasks.try_borrow_mut()) {
-                let held = self.is_live(id)
-                    && tasks[id.index]
-                        .header
+                let task = self.is_live(id).then(|| &mut tasks[id.index]);
+                let held = task.filter(|task| {
+                    task.header
                         .as_ref()
-                        .is_some_and(|held| Arc::ptr_eq(held, &header));
-                let taken = held.then(|| tasks[id.index].header.take());
+                        .is_some_and(|held| Arc::ptr_eq(held, &header))
+                });
+                let taken = held.and_then(|task| {
+                    // Not polled since it was spawned: its join cell can
+                    // go too (the JoinHandle already let go of its own
+                    // reference).
+                    task.future.as_mut().release_unwatched();
+                    task.header.take()
+                });
                 drop(tasks);
                 drop(taken);
             }

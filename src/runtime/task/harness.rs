@@ -65,6 +65,11 @@ pub(crate) trait TaskFuture: Future<Output = ()> {
     /// memory is then on its way into the cache before the task is polled
     /// (see `Core::fire_timers`).
     fn touch(&self) -> (bool, u64);
+    /// Lets go of the join cell if nobody watches it any more: called when
+    /// the JoinHandle of a task not yet polled is dropped, so that a task
+    /// spawned and detached at once holds no cell while it waits for its
+    /// first turn (see `Core::release_join_header`).
+    fn release_unwatched(self: Pin<&mut Self>);
 }
 
 impl<F: Future> TaskFuture for Harness<F>
@@ -81,6 +86,10 @@ where
 
     fn touch(&self) -> (bool, u64) {
         (self.future.is_some(), self.stats.polls)
+    }
+
+    fn release_unwatched(self: Pin<&mut Self>) {
+        self.project().completion.forget_if_unwatched();
     }
 }
 
