@@ -300,9 +300,9 @@ impl Core {
 
     /// The public id of the task being polled; `None` in `block_on`'s own
     /// future, which is no task, and outside any poll.
-    pub(crate) fn current_task_id(&self) -> Option<crate::task::Id> {
+    pub(crate) fn current_task_id(&self) -> Option<super::task::Id> {
         let id = self.current.get()?;
-        Some(crate::task::Id::new(self.id, id.generation))
+        Some(super::task::Id::new(self.id, id.generation))
     }
 
     /// Spawns a future onto this runtime from the loop's own thread.
