@@ -67,22 +67,19 @@ const TAKEN: &str = "evloop::fs::File: an earlier operation panicked before star
 /// # Examples
 ///
 /// ```
-/// use std::future::poll_fn;
 /// use std::io::SeekFrom;
-/// use std::pin::Pin;
-/// use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
+/// use evloop::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 ///
 /// evloop::block_on(async {
 ///     let path = std::env::temp_dir().join(format!("evloop-file-doc-{}", std::process::id()));
 ///     let mut file = evloop::fs::File::options()
 ///         .read(true).write(true).create(true).truncate(true)
 ///         .open(&path).await?;
-///     let n = poll_fn(|cx| Pin::new(&mut file).poll_write(cx, b"hello")).await?;
-///     assert_eq!(n, 5);
-///     poll_fn(|cx| Pin::new(&mut file).poll_seek(cx, SeekFrom::Start(1))).await?;
-///     let mut buf = [0; 4];
-///     let n = poll_fn(|cx| Pin::new(&mut file).poll_read(cx, &mut buf)).await?;
-///     assert_eq!(&buf[..n], b"ello");
+///     file.write_all(b"hello").await?;
+///     file.seek(SeekFrom::Start(1)).await?;
+///     let mut rest = String::new();
+///     file.read_to_string(&mut rest).await?;
+///     assert_eq!(rest, "ello");
 ///     evloop::fs::remove_file(&path).await
 /// })?;
 /// # Ok::<(), std::io::Error>(())

@@ -41,19 +41,13 @@ where
 ///
 /// ```
 /// use std::process::Stdio;
+/// use evloop::io::AsyncWriteExt;
 /// use evloop::process::Command;
 ///
 /// evloop::block_on(async {
 ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
 ///     let mut stdin = child.stdin.take().unwrap();
-///     let mut rest: &[u8] = b"meow";
-///     while !rest.is_empty() {
-///         let n = std::future::poll_fn(|cx| {
-///             futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut stdin), cx, rest)
-///         })
-///         .await?;
-///         rest = &rest[n..];
-///     }
+///     stdin.write_all(b"meow").await?;
 ///     drop(stdin); // end of file for cat
 ///     let output = child.wait_with_output().await?;
 ///     assert_eq!(output.stdout, b"meow");
@@ -75,17 +69,14 @@ pub struct ChildStdin {
 ///
 /// ```
 /// use std::process::Stdio;
+/// use evloop::io::{AsyncBufReadExt, BufReader};
 /// use evloop::process::Command;
 ///
 /// evloop::block_on(async {
 ///     let mut child = Command::new("echo").arg("hi").stdout(Stdio::piped()).spawn()?;
-///     let mut stdout = child.stdout.take().unwrap();
-///     let mut buf = [0; 16];
-///     let n = std::future::poll_fn(|cx| {
-///         futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut stdout), cx, &mut buf)
-///     })
-///     .await?;
-///     assert_eq!(&buf[..n], b"hi\n");
+///     let stdout = child.stdout.take().unwrap();
+///     let mut lines = BufReader::new(stdout).lines();
+///     assert_eq!(lines.next_line().await?.as_deref(), Some("hi"));
 ///     assert!(child.wait().await?.success());
 ///     Ok::<(), std::io::Error>(())
 /// })?;
