@@ -52,6 +52,7 @@ mod once_cell;
 pub mod oneshot;
 mod rwlock;
 pub(crate) mod semaphore;
+mod send_error;
 mod wait_queue;
 pub mod watch;
 

@@ -55,24 +55,7 @@ use super::Notify;
 pub mod error {
     use std::fmt;
 
-    /// Every receiver is gone; the value that was not sent comes back in
-    /// `.0`.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    pub use crate::sync::send_error::SendError;
 
     /// Every sender is gone: the value will not change again.
     #[derive(Debug, Clone, PartialEq, Eq)]

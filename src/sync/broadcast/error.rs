@@ -2,23 +2,7 @@
 
 use std::fmt;
 
-/// No receiver was alive; the value that was not sent comes back in `.0`.
-#[derive(PartialEq, Eq, Clone, Copy)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError").finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+pub use crate::sync::send_error::SendError;
 
 /// Why [`Receiver::recv`](super::Receiver::recv) returned no value.
 #[derive(Debug, PartialEq, Eq, Clone)]
