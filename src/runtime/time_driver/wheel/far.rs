@@ -196,7 +196,10 @@ mod tests {
         let index = far.file(10, 1, 0);
         far.remove(index, 1);
         assert_eq!(far.file(20, 2, 1), index, "the same slot, a later deadline");
-        assert!(fire(&mut far, 15).is_empty(), "the stale item at 10 is skipped");
+        assert!(
+            fire(&mut far, 15).is_empty(),
+            "the stale item at 10 is skipped"
+        );
         assert_eq!(fire(&mut far, 20), [1]);
         assert!(far.is_clear());
         // A heap item is two words: it is per far timer (a one-hour sleep).
