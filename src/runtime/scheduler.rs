@@ -350,14 +350,6 @@ impl Core {
     /// happens when the task finished and its JoinHandle is gone. Called by
     /// the last two owners: the finished task and a dropping JoinHandle;
     /// otherwise the `Arc` is just dropped.
-    ///
-    /// A plain load of the count, not `Arc::get_mut`'s compare-exchange:
-    /// if it reads 1, no other thread holds the header (wakers only ever
-    /// clone an `Arc` someone holds, and no `Weak` is ever made), so none
-    /// can appear. The fence pairs with the `Release` decrement of the last
-    /// other owner, as `Arc`'s own drop does, so its last reads of the
-    /// header happen before our reset. Two atomic read-modify-writes fewer
-    /// per task (`chained_spawn`).
     pub(crate) fn recycle_header(&self, header: Arc<Header>) {
         drop(self.release_header(header));
     }
@@ -368,30 +360,44 @@ impl Core {
     /// goes back to the pool instead of staying with a task nobody can
     /// wake through it.
     pub(crate) fn release_join_header(&self, header: Arc<Header>) {
-        if header.runtime_id() == self.id {
-            if let (Some(id), Ok(mut tasks)) = (header.id(), self.tasks.try_borrow_mut()) {
-                let task = self.is_live(id).then(|| &mut tasks[id.index]);
-                let held = task.filter(|task| {
-                    task.header
-                        .as_ref()
-                        .is_some_and(|held| Arc::ptr_eq(held, &header))
-                });
-                let taken = held.and_then(|task| {
-                    // Not polled since it was spawned: its join cell can
-                    // go too (the JoinHandle already let go of its own
-                    // reference).
-                    task.future.as_mut().release_unwatched();
-                    task.header.take()
-                });
-                drop(tasks);
-                drop(taken);
-            }
-        }
+        let taken = self.take_unpolled_header(&header);
+        // Dropped outside the slab's borrow, and before the count is read.
+        drop(taken);
         self.recycle_header(header);
+    }
+
+    /// The slot's reference to `header`, if its task still holds the
+    /// JoinHandle's header (not polled since it was spawned); the task
+    /// lets go of its join cell then too, which the JoinHandle already
+    /// let go of.
+    fn take_unpolled_header(&self, header: &Arc<Header>) -> Option<Arc<Header>> {
+        let id = header.id().filter(|_| header.runtime_id() == self.id)?;
+        let mut tasks = self.tasks.try_borrow_mut().ok()?;
+        if !self.is_live(id) {
+            return None;
+        }
+        let task = &mut tasks[id.index];
+        if !task
+            .header
+            .as_ref()
+            .is_some_and(|held| Arc::ptr_eq(held, header))
+        {
+            return None;
+        }
+        task.future.as_mut().release_unwatched();
+        task.header.take()
     }
 
     /// [`recycle_header`](Core::recycle_header) that gives the header back
     /// if someone else still holds it.
+    ///
+    /// A plain load of the count, not `Arc::get_mut`'s compare-exchange:
+    /// if it reads 1, no other thread holds the header (wakers only ever
+    /// clone an `Arc` someone holds, and no `Weak` is ever made), so none
+    /// can appear. The fence pairs with the `Release` decrement of the last
+    /// other owner, as `Arc`'s own drop does, so its last reads of the
+    /// header happen before our reset. Two atomic read-modify-writes fewer
+    /// per task (`chained_spawn`).
     fn release_header(&self, header: Arc<Header>) -> Option<Arc<Header>> {
         if header.runtime_id() != self.id || Arc::strong_count(&header) != 1 {
             return Some(header);
